@@ -1,0 +1,314 @@
+//! ONNX Runtime: finding and loading the library, and the pinned model registry.
+//!
+//! Nothing from `ort` leaves this module. The runtime is process-wide (ONNX Runtime allows
+//! one environment per process): the first [`crate::EngineBuilder::build`] loads it and
+//! later engines share it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ort::session::builder::GraphOptimizationLevel;
+use ort::session::Session;
+use ort::value::TensorRef;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// The three default models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ModelKind {
+    /// BlazeFace short-range face detector (128×128 input).
+    Detector,
+    /// 468-point face mesh (192×192 input).
+    Mesh,
+    /// Iris and eye contour (64×64 input).
+    Iris,
+}
+
+impl ModelKind {
+    /// All kinds, in load order.
+    pub const ALL: [ModelKind; 3] = [ModelKind::Detector, ModelKind::Mesh, ModelKind::Iris];
+
+    pub(crate) fn spec(self) -> &'static ModelSpec {
+        match self {
+            ModelKind::Detector => &SPECS[0],
+            ModelKind::Mesh => &SPECS[1],
+            ModelKind::Iris => &SPECS[2],
+        }
+    }
+
+    /// File name of the default model in `models/`.
+    pub fn file_name(self) -> &'static str {
+        self.spec().file
+    }
+}
+
+/// Expected identity and I/O of a model; mirrors `models/manifest.toml` (a test keeps
+/// them equal).
+#[derive(Debug)]
+pub(crate) struct ModelSpec {
+    pub file: &'static str,
+    pub sha256: &'static str,
+    pub input: (&'static str, [i64; 4]),
+    pub outputs: &'static [(&'static str, &'static [i64])],
+    pub embedded: &'static [u8],
+}
+
+pub(crate) static SPECS: [ModelSpec; 3] = [
+    ModelSpec {
+        file: "blazeface_short_128.onnx",
+        sha256: "6952660e4d3faca8c4d446f3103aff5f9ed0c1c5cadf969d3aa8cc6faaad3773",
+        input: ("input", [1, 128, 128, 3]),
+        outputs: &[("regressors", &[1, 896, 16]), ("classificators", &[1, 896, 1])],
+        embedded: include_bytes!("../models/blazeface_short_128.onnx"),
+    },
+    ModelSpec {
+        file: "face_landmark_468.onnx",
+        sha256: "bda4689c5cf55a6ba228470f8604365b80f6908ad56369c19d0c6c502827c2bc",
+        input: ("input", [1, 192, 192, 3]),
+        outputs: &[("landmarks", &[1, 1, 1, 1404]), ("face_flag", &[1, 1, 1, 1])],
+        embedded: include_bytes!("../models/face_landmark_468.onnx"),
+    },
+    ModelSpec {
+        file: "iris_landmark_64.onnx",
+        sha256: "ed5cb017e13374405648f0a425cd177b0a026f108e4202ddc342d9350ea8c01b",
+        input: ("input", [1, 64, 64, 3]),
+        outputs: &[("output_eyes_contours_and_brows", &[1, 213]), ("output_iris", &[1, 15])],
+        embedded: include_bytes!("../models/iris_landmark_64.onnx"),
+    },
+];
+
+/// Which ONNX Runtime library was loaded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RuntimeInfo {
+    /// Path the library was loaded from.
+    pub path: PathBuf,
+    /// Where the path came from: `builder`, `ORT_DYLIB_PATH`, `beside-executable`, `fetched`.
+    pub origin: &'static str,
+}
+
+struct Runtime {
+    env: ort::environment::Environment,
+    info: RuntimeInfo,
+}
+
+static RUNTIME: Mutex<Option<Runtime>> = Mutex::new(None);
+
+fn candidates(explicit: Option<&Path>) -> (Vec<(PathBuf, &'static str)>, Vec<String>) {
+    let mut found = Vec::new();
+    let mut notes = Vec::new();
+    if let Some(p) = explicit {
+        found.push((p.to_path_buf(), "builder"));
+        return (found, notes);
+    }
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|v| !v.is_empty()) {
+        found.push((PathBuf::from(p), "ORT_DYLIB_PATH"));
+        return (found, notes);
+    }
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+        for name in ["libonnxruntime.so.1", "libonnxruntime.so", "libonnxruntime.dylib", "onnxruntime.dll"] {
+            let p = dir.join(name);
+            if p.is_file() {
+                found.push((p, "beside-executable"));
+                return (found, notes);
+            }
+        }
+    }
+    #[cfg(feature = "fetch-runtime")]
+    match liveface_runtime::dylib_path() {
+        Ok(p) => found.push((p.to_path_buf(), "fetched")),
+        Err(e) => notes.push(format!("the build-time download did not provide one ({e})")),
+    }
+    #[cfg(not(feature = "fetch-runtime"))]
+    notes.push("the `fetch-runtime` feature is off".to_string());
+    (found, notes)
+}
+
+/// Loads ONNX Runtime once per process and returns its environment.
+fn runtime(explicit: Option<&Path>) -> Result<(ort::environment::Environment, RuntimeInfo)> {
+    let mut guard = RUNTIME.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(rt) = guard.as_ref() {
+        return Ok((rt.env.clone(), rt.info.clone()));
+    }
+    let (found, notes) = candidates(explicit);
+    let help = "set ORT_DYLIB_PATH to an ONNX Runtime >= 1.20 shared library (libonnxruntime.so), \
+                pass EngineBuilder::runtime_library, or build with the default `fetch-runtime` feature";
+    let Some((path, origin)) = found.into_iter().next() else {
+        return Err(Error::new(
+            ErrorKind::Runtime,
+            format!("no ONNX Runtime library found: {}; {help}", notes.join("; ")),
+        ));
+    };
+    if !path.is_file() {
+        return Err(Error::new(
+            ErrorKind::Runtime,
+            format!("ONNX Runtime library from {origin} does not exist; {help}: {}", path.display()),
+        ));
+    }
+    // ort reports load failures as errors; the catch_unwind guards against a library that
+    // loads but misbehaves inside ort's own setup (it asserts rather than returning).
+    let load = std::panic::catch_unwind(|| -> std::result::Result<ort::environment::Environment, String> {
+        let builder = ort::init_from(&path).map_err(|e| e.to_string())?;
+        builder.with_name("liveface").with_telemetry(false).build().map_err(|e| e.to_string())
+    });
+    let env = match load {
+        Ok(Ok(env)) => env,
+        Ok(Err(e)) => {
+            return Err(Error::new(
+                ErrorKind::Runtime,
+                format!("cannot load ONNX Runtime from {origin} ({e}); {help}: {}", path.display()),
+            ))
+        }
+        Err(_) => {
+            return Err(Error::new(
+                ErrorKind::Runtime,
+                format!("ONNX Runtime from {origin} failed to initialise; {help}: {}", path.display()),
+            ))
+        }
+    };
+    let info = RuntimeInfo { path, origin };
+    *guard = Some(Runtime { env: env.clone(), info: info.clone() });
+    Ok((env, info))
+}
+
+/// Where model bytes come from.
+#[derive(Debug, Clone)]
+pub(crate) enum ModelBytes {
+    Embedded,
+    File(PathBuf),
+    Owned(Vec<u8>),
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    let d = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in d.iter() {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// One loaded model; `run` borrows its session for the duration of a call.
+pub(crate) struct Model {
+    kind: ModelKind,
+    session: Mutex<Session>,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model").field("kind", &self.kind).finish()
+    }
+}
+
+pub(crate) struct LoadOptions<'a> {
+    pub runtime: Option<&'a Path>,
+    pub intra_threads: usize,
+    pub verify_sha256: bool,
+}
+
+pub(crate) fn load_model(kind: ModelKind, src: &ModelBytes, opts: &LoadOptions) -> Result<(Model, RuntimeInfo)> {
+    let spec = kind.spec();
+    let owned;
+    let (bytes, origin): (&[u8], String) = match src {
+        ModelBytes::Embedded => (spec.embedded, "embedded".into()),
+        ModelBytes::Owned(b) => (b.as_slice(), "bytes".into()),
+        ModelBytes::File(p) => {
+            owned = std::fs::read(p).map_err(|e| {
+                Error::with_source(ErrorKind::Model, format!("cannot read {kind:?} model {}", p.display()), e)
+            })?;
+            (owned.as_slice(), p.display().to_string())
+        }
+    };
+    if opts.verify_sha256 {
+        let got = sha256_hex(bytes);
+        if got != spec.sha256 {
+            return Err(Error::new(
+                ErrorKind::Model,
+                format!(
+                    "{kind:?} model sha256 is {got}, expected {} ({}); rebuild it with models/convert.sh or allow unpinned models: {origin}",
+                    spec.sha256, spec.file
+                ),
+            ));
+        }
+    }
+    let (env, info) = runtime(opts.runtime)?;
+    let ort_err = |what: &str, e: String| Error::new(ErrorKind::Model, format!("{kind:?} model ({origin}): {what}: {e}"));
+    let session = Session::builder(&env)
+        .map_err(|e| ort_err("session options", e.to_string()))?
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(|e| ort_err("optimisation level", e.to_string()))?
+        .with_intra_threads(opts.intra_threads.max(1))
+        .map_err(|e| ort_err("threads", e.to_string()))?
+        .with_inter_threads(1)
+        .map_err(|e| ort_err("threads", e.to_string()))?
+        .commit_from_memory(bytes)
+        .map_err(|e| ort_err("not a loadable ONNX model", e.to_string()))?;
+    check_io(kind, &session, &origin)?;
+    Ok((Model { kind, session: Mutex::new(session) }, info))
+}
+
+fn check_io(kind: ModelKind, session: &Session, origin: &str) -> Result<()> {
+    let spec = kind.spec();
+    let shape_ok = |got: &[i64], want: &[i64]| {
+        got.len() == want.len() && got.iter().zip(want).all(|(g, w)| *g == *w || *g < 0)
+    };
+    let describe = |o: &ort::value::Outlet| match o.dtype().tensor_shape() {
+        Some(s) => format!("{}{:?}", o.name(), &s[..]),
+        None => format!("{} (not a tensor)", o.name()),
+    };
+    let inputs: Vec<String> = session.inputs().iter().map(describe).collect();
+    let outputs: Vec<String> = session.outputs().iter().map(describe).collect();
+    let mismatch = || {
+        Error::new(
+            ErrorKind::Model,
+            format!(
+                "{kind:?} model has inputs {inputs:?} and outputs {outputs:?}; expected input {}{:?} and outputs {:?} ({origin})",
+                spec.input.0, spec.input.1, spec.outputs
+            ),
+        )
+    };
+    let [input] = session.inputs() else { return Err(mismatch()) };
+    let in_ok = input.name() == spec.input.0
+        && input.dtype().tensor_shape().is_some_and(|s| shape_ok(&s[..], &spec.input.1));
+    if !in_ok {
+        return Err(mismatch());
+    }
+    for (name, shape) in spec.outputs {
+        let ok = session
+            .outputs()
+            .iter()
+            .any(|o| o.name() == *name && o.dtype().tensor_shape().is_some_and(|s| shape_ok(&s[..], shape)));
+        if !ok {
+            return Err(mismatch());
+        }
+    }
+    Ok(())
+}
+
+impl Model {
+    /// Runs the model on one NHWC input and copies each declared output into `outs`
+    /// (in the spec's output order; each slice must have the output's element count).
+    pub(crate) fn run(&self, input: &[f32], outs: &mut [&mut [f32]]) -> Result<()> {
+        let spec = self.kind.spec();
+        let shape = spec.input.1.map(|d| d as usize);
+        let tensor = TensorRef::from_array_view((shape, input))
+            .map_err(|e| Error::new(ErrorKind::Inference, format!("{:?} input: {e}", self.kind)))?;
+        let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let result = session
+            .run(ort::inputs![spec.input.0 => tensor])
+            .map_err(|e| Error::new(ErrorKind::Inference, format!("{:?} inference: {e}", self.kind)))?;
+        for ((name, _), out) in spec.outputs.iter().zip(outs.iter_mut()) {
+            let (_, data) = result[*name]
+                .try_extract_tensor::<f32>()
+                .map_err(|e| Error::new(ErrorKind::Inference, format!("{:?} output {name}: {e}", self.kind)))?;
+            if data.len() != out.len() {
+                return Err(Error::new(
+                    ErrorKind::Inference,
+                    format!("{:?} output {name} has {} values, expected {}", self.kind, data.len(), out.len()),
+                ));
+            }
+            out.copy_from_slice(data);
+        }
+        Ok(())
+    }
+}

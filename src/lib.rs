@@ -1,0 +1,54 @@
+//! # liveface
+//!
+//! On-device face liveness engine. This crate is the foundation: frames in any common
+//! camera layout, BlazeFace detection, 468-point face mesh and iris tracking through ONNX
+//! Runtime, and per-frame liveness signals (eye and mouth openness, head pose, face size,
+//! light, sharpness) with per-stage timings.
+//!
+//! ```no_run
+//! use liveface::{Engine, FrameRef, PixelFormat};
+//! # fn main() -> liveface::Result<()> {
+//! let engine = Engine::new()?; // embedded models, pinned ONNX Runtime
+//! let mut tracker = engine.tracker();
+//! let (w, h) = (640, 480);
+//! let pixels = vec![0u8; w * h * 3]; // camera memory
+//! let frame = FrameRef::new(&pixels, w as u32, h as u32, PixelFormat::Rgb8)?.at_us(0);
+//! let report = tracker.process(&frame)?;
+//! if let Some(face) = &report.face {
+//!     println!("eyes {:.2}/{:.2}, yaw {:.0}°", face.eyes[0].openness, face.eyes[1].openness, face.pose.yaw);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Crate features
+//! - `fetch-runtime` (default): download the pinned official ONNX Runtime 1.31.1 (PyPI
+//!   wheel, sha256-checked) at build time and use it when `ORT_DYLIB_PATH` is unset.
+//!   Turn default features off to ship your own runtime and download nothing.
+//! - `cli` (default): the `liveface` command-line tool.
+//! - `camera`: camera capture through nokhwa ([`source::Camera`]).
+#![deny(missing_docs)]
+
+mod detect;
+mod engine;
+mod error;
+mod frame;
+mod geometry;
+mod infer;
+pub mod overlay;
+pub mod signals;
+mod smoothing;
+pub mod source;
+mod track;
+
+pub use detect::Detection;
+pub use engine::{Engine, EngineBuilder};
+pub use error::{Error, ErrorKind, Result};
+pub use frame::{FrameRef, PixelFormat, Rotation, YuvRange, MAX_DIMENSION};
+pub use geometry::Roi;
+pub use infer::{ModelKind, RuntimeInfo};
+pub use smoothing::OneEuroParams;
+pub use track::{EyeReport, FaceReport, FrameReport, Timings, Tracker, TrackerConfig};
+
+/// Manifest of the default models (`models/manifest.toml`), for tools and tests.
+pub const MODEL_MANIFEST: &str = include_str!("../models/manifest.toml");

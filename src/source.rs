@@ -1,0 +1,268 @@
+//! Frame sources: an image file, a directory of images, and (feature `camera`) a camera.
+//!
+//! Sources own their pixels ([`OwnedFrame`]) and hand out [`FrameRef`] views, so the
+//! pipeline sees every source the same way a phone app's pushed buffers look.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::frame::{FrameRef, PixelFormat, Rotation, MAX_DIMENSION};
+
+/// Pixels owned by a source, with their layout and orientation.
+#[derive(Debug, Clone)]
+pub struct OwnedFrame {
+    /// Pixel bytes, tightly packed.
+    pub data: Vec<u8>,
+    /// Buffer width.
+    pub width: u32,
+    /// Buffer height.
+    pub height: u32,
+    /// Pixel layout.
+    pub format: PixelFormat,
+    /// Rotation to upright (from EXIF for photos).
+    pub rotation: Rotation,
+    /// Mirror after rotation (from EXIF for photos).
+    pub mirror: bool,
+    /// Capture time, microseconds.
+    pub timestamp_us: i64,
+}
+
+impl OwnedFrame {
+    /// A validated view of these pixels.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidFrame`] if the fields do not describe the buffer.
+    pub fn as_frame(&self) -> Result<FrameRef<'_>> {
+        Ok(FrameRef::new(&self.data, self.width, self.height, self.format)?
+            .rotated(self.rotation)
+            .mirrored(self.mirror)
+            .at_us(self.timestamp_us))
+    }
+}
+
+/// File extensions read as images.
+pub const IMAGE_EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "bmp"];
+
+fn is_image(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// Reads a PNG or JPEG into an RGB8 frame, honouring the EXIF orientation as rotation and
+/// mirror (the pixels stay as stored). Sizes above [`MAX_DIMENSION`] and decompression
+/// bombs are rejected before decoding.
+///
+/// # Errors
+/// [`ErrorKind::Io`] when the file cannot be read, [`ErrorKind::Decode`] when it is not a
+/// supported, intact image or is too large.
+pub fn load_image(path: &Path) -> Result<OwnedFrame> {
+    use image::ImageDecoder;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::with_source(ErrorKind::Io, format!("cannot read image {}", path.display()), e))?;
+    let decode_err = |e: image::ImageError| Error::new(ErrorKind::Decode, format!("cannot decode image {}: {e}", path.display()));
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::with_source(ErrorKind::Io, format!("cannot read image {}", path.display()), e))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_DIMENSION);
+    limits.max_image_height = Some(MAX_DIMENSION);
+    limits.max_alloc = Some(1 << 30);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(decode_err)?;
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let img = image::DynamicImage::from_decoder(decoder).map_err(decode_err)?.into_rgb8();
+    use image::metadata::Orientation as O;
+    let (rotation, mirror) = match orientation {
+        O::NoTransforms => (Rotation::R0, false),
+        O::FlipHorizontal => (Rotation::R0, true),
+        O::Rotate180 => (Rotation::R180, false),
+        O::FlipVertical => (Rotation::R180, true),
+        O::Rotate90FlipH => (Rotation::R90, true),
+        O::Rotate90 => (Rotation::R90, false),
+        O::Rotate270FlipH => (Rotation::R270, true),
+        O::Rotate270 => (Rotation::R270, false),
+    };
+    let (width, height) = img.dimensions();
+    Ok(OwnedFrame { data: img.into_raw(), width, height, format: PixelFormat::Rgb8, rotation, mirror, timestamp_us: 0 })
+}
+
+/// The image files of a directory, sorted by name.
+///
+/// # Errors
+/// [`ErrorKind::Io`] when the directory cannot be listed.
+pub fn list_images(dir: &Path) -> Result<Vec<PathBuf>> {
+    let rd = std::fs::read_dir(dir)
+        .map_err(|e| Error::with_source(ErrorKind::Io, format!("cannot list directory {}", dir.display()), e))?;
+    let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_image(p)).collect();
+    files.sort();
+    Ok(files)
+}
+
+/// A directory of frames played back at a fixed rate (timestamps `i / fps`).
+#[derive(Debug, Clone)]
+pub struct ImageSequence {
+    files: Vec<PathBuf>,
+    next: usize,
+    frame_us: f64,
+}
+
+impl ImageSequence {
+    /// Opens `dir` (image files sorted by name) at `fps` frames per second.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] if the directory cannot be listed, [`ErrorKind::Config`] if `fps`
+    /// is not positive.
+    pub fn open(dir: &Path, fps: f64) -> Result<ImageSequence> {
+        if !(fps.is_finite() && fps > 0.0) {
+            return Err(Error::new(ErrorKind::Config, format!("fps must be positive, got {fps}")));
+        }
+        Ok(ImageSequence { files: list_images(dir)?, next: 0, frame_us: 1e6 / fps })
+    }
+
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether the directory holds no images.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The files, in playback order.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+}
+
+impl Iterator for ImageSequence {
+    /// The file and its frame (or why it could not be read; the sequence goes on).
+    type Item = (PathBuf, Result<OwnedFrame>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let path = self.files.get(self.next)?.clone();
+        let ts = (self.next as f64 * self.frame_us).round() as i64;
+        self.next += 1;
+        let frame = load_image(&path).map(|mut f| {
+            f.timestamp_us = ts;
+            f
+        });
+        Some((path, frame))
+    }
+}
+
+#[cfg(feature = "camera")]
+pub use camera::{list_cameras, Camera, CameraInfo};
+
+#[cfg(feature = "camera")]
+mod camera {
+    use super::OwnedFrame;
+    use crate::error::{Error, ErrorKind, Result};
+    use crate::frame::{PixelFormat, Rotation};
+    use nokhwa::pixel_format::RgbFormat;
+    use nokhwa::utils::{ApiBackend, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType};
+
+    /// A camera the system reports.
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+    pub struct CameraInfo {
+        /// Index to pass to [`Camera::open`].
+        pub index: u32,
+        /// Human-readable name.
+        pub name: String,
+    }
+
+    /// Cameras present now; an empty list when there are none.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Camera`] when the platform's camera API itself fails.
+    pub fn list_cameras() -> Result<Vec<CameraInfo>> {
+        let cams = nokhwa::query(ApiBackend::Auto)
+            .map_err(|e| Error::new(ErrorKind::Camera, format!("cannot list cameras: {e}")))?;
+        Ok(cams
+            .iter()
+            .enumerate()
+            .map(|(i, c)| CameraInfo {
+                index: match c.index() {
+                    CameraIndex::Index(n) => *n,
+                    CameraIndex::String(_) => i as u32,
+                },
+                name: c.human_name(),
+            })
+            .collect())
+    }
+
+    /// An open camera stream.
+    pub struct Camera {
+        inner: nokhwa::Camera,
+        started: std::time::Instant,
+    }
+
+    impl std::fmt::Debug for Camera {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Camera").finish_non_exhaustive()
+        }
+    }
+
+    impl Camera {
+        /// Opens camera `index` at its highest frame rate.
+        ///
+        /// # Errors
+        /// [`ErrorKind::Camera`] when there is no such camera or it cannot stream.
+        pub fn open(index: u32) -> Result<Camera> {
+            let req = RequestedFormat::new::<RgbFormat>(RequestedFormatType::AbsoluteHighestFrameRate);
+            let mut inner = nokhwa::Camera::new(CameraIndex::Index(index), req)
+                .map_err(|e| Error::new(ErrorKind::Camera, format!("cannot open camera {index}: {e}")))?;
+            inner
+                .open_stream()
+                .map_err(|e| Error::new(ErrorKind::Camera, format!("cannot start camera {index}: {e}")))?;
+            Ok(Camera { inner, started: std::time::Instant::now() })
+        }
+
+        /// Waits for the next frame.
+        ///
+        /// # Errors
+        /// [`ErrorKind::Camera`] when the camera is gone, [`ErrorKind::Decode`] for a frame
+        /// that cannot be decoded.
+        pub fn next_frame(&mut self) -> Result<OwnedFrame> {
+            let buf = self
+                .inner
+                .frame()
+                .map_err(|e| Error::new(ErrorKind::Camera, format!("camera stopped delivering frames: {e}")))?;
+            let ts = self.started.elapsed().as_micros() as i64;
+            let res = buf.resolution();
+            let (w, h) = (res.width(), res.height());
+            let raw = buf.buffer();
+            let (data, format) = match buf.source_frame_format() {
+                FrameFormat::RAWRGB => (raw.to_vec(), PixelFormat::Rgb8),
+                FrameFormat::RAWBGR => (raw.to_vec(), PixelFormat::Bgr8),
+                FrameFormat::GRAY => (raw.to_vec(), PixelFormat::Gray8),
+                FrameFormat::NV12 => (raw.to_vec(), PixelFormat::Nv12),
+                FrameFormat::YUYV => (yuyv_to_rgb(raw, w as usize, h as usize), PixelFormat::Rgb8),
+                FrameFormat::MJPEG => {
+                    let img = image::load_from_memory_with_format(raw, image::ImageFormat::Jpeg)
+                        .map_err(|e| Error::new(ErrorKind::Decode, format!("bad MJPEG frame from camera: {e}")))?
+                        .into_rgb8();
+                    (img.into_raw(), PixelFormat::Rgb8)
+                }
+            };
+            Ok(OwnedFrame { data, width: w, height: h, format, rotation: Rotation::R0, mirror: false, timestamp_us: ts })
+        }
+    }
+
+    /// YUYV 4:2:2 (the common webcam format) to RGB8, full-range BT.601.
+    fn yuyv_to_rgb(src: &[u8], w: usize, h: usize) -> Vec<u8> {
+        let mut out = vec![0u8; w * h * 3];
+        for (i, px) in src.chunks_exact(4).take(w * h / 2).enumerate() {
+            let (u, v) = (px[1] as f32 - 128.0, px[3] as f32 - 128.0);
+            for (k, y) in [px[0], px[2]].into_iter().enumerate() {
+                let y = y as f32;
+                let o = (i * 2 + k) * 3;
+                out[o] = (y + 1.402 * v).clamp(0.0, 255.0) as u8;
+                out[o + 1] = (y - 0.344_136 * u - 0.714_136 * v).clamp(0.0, 255.0) as u8;
+                out[o + 2] = (y + 1.772 * u).clamp(0.0, 255.0) as u8;
+            }
+        }
+        out
+    }
+}
