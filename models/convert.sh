@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproducibly rebuild the default ONNX models in this folder from the PyPI wheel
-# mediapipe==0.10.21 (Apache-2.0). Every tool is pinned; tools/canon_onnx.py makes the
+# mediapipe==0.10.21 (Apache-2.0). Every tool is pinned; tools/split_prelu.py rewrites
+# PRelu into an equal, faster form; tools/canon_onnx.py makes the
 # output byte-identical run to run; tools/parity.py checks each ONNX file against its
 # TFLite original on real face inputs and fails on a mismatch.
 #
@@ -52,7 +53,8 @@ convert() { # tflite-name onnx-name renames...
   local src="$1" dst="$2"; shift 2
   python -m tf2onnx.convert --tflite "tflite/$src" --output "raw/$dst" --opset 13 >"raw/$dst.log" 2>&1 \
     || { cat "raw/$dst.log"; exit 1; }
-  python "$here/tools/canon_onnx.py" "raw/$dst" "out/$dst" "$@"
+  python "$here/tools/split_prelu.py" "raw/$dst" "raw/split_$dst"
+  python "$here/tools/canon_onnx.py" "raw/split_$dst" "out/$dst" "$@"
 }
 convert face_detection_short_range.tflite blazeface_short_128.onnx
 convert face_landmark.tflite face_landmark_468.onnx input_1=input conv2d_21=landmarks conv2d_31=face_flag

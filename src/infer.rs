@@ -64,14 +64,14 @@ pub(crate) static SPECS: [ModelSpec; 3] = [
     },
     ModelSpec {
         file: "face_landmark_468.onnx",
-        sha256: "bda4689c5cf55a6ba228470f8604365b80f6908ad56369c19d0c6c502827c2bc",
+        sha256: "c4bdde37701d40d0d4c5542f5a50f93c5a63e6c76108e80c1a826b31acb35b66",
         input: ("input", [1, 192, 192, 3]),
         outputs: &[("landmarks", &[1, 1, 1, 1404]), ("face_flag", &[1, 1, 1, 1])],
         embedded: include_bytes!("../models/face_landmark_468.onnx"),
     },
     ModelSpec {
         file: "iris_landmark_64.onnx",
-        sha256: "ed5cb017e13374405648f0a425cd177b0a026f108e4202ddc342d9350ea8c01b",
+        sha256: "a160e395d510376506d206b168bc0a4cde60a5ddacd03ff6070f4b5939d94f3c",
         input: ("input", [1, 64, 64, 3]),
         outputs: &[("output_eyes_contours_and_brows", &[1, 213]), ("output_iris", &[1, 15])],
         embedded: include_bytes!("../models/iris_landmark_64.onnx"),
