@@ -1,1 +1,86 @@
-fn main(){}
+//! One criterion group per pipeline stage on a real 640x480 frame (the astronaut photo
+//! on grey, as in the golden tests), single-threaded ONNX Runtime.
+//!
+//!     cargo bench --bench pipeline
+
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use liveface::{Engine, FrameRef, PixelFormat, Roi, TrackerConfig};
+
+fn frame_640x480() -> Vec<u8> {
+    let a = liveface::source::load_image(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/astronaut.png"))
+        .expect("assets/astronaut.png");
+    let mut out = vec![128u8; 640 * 480 * 3];
+    for y in 0..480 {
+        out[(y * 640 + 64) * 3..(y * 640 + 576) * 3].copy_from_slice(&a.data[y * 512 * 3..(y + 1) * 512 * 3]);
+    }
+    out
+}
+
+fn stages(c: &mut Criterion) {
+    let t = Instant::now();
+    let engine = Engine::new().expect("engine");
+    eprintln!("engine load (embedded models, first in process): {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    let pixels = frame_640x480();
+    let frame = FrameRef::new(&pixels, 640, 480, PixelFormat::Rgb8).unwrap();
+
+    let mut g = c.benchmark_group("detector");
+    g.bench_function("blazeface_640x480", |b| b.iter(|| engine.detect(&frame).unwrap()));
+    g.finish();
+
+    let det = engine.detect(&frame).unwrap()[0];
+    let [x0, y0] = det.keypoints[0];
+    let [x1, y1] = det.keypoints[1];
+    let roi = Roi {
+        cx: (det.bbox[0] + det.bbox[2]) / 2.0,
+        cy: (det.bbox[1] + det.bbox[3]) / 2.0,
+        side: 1.5 * (det.bbox[2] - det.bbox[0]).max(det.bbox[3] - det.bbox[1]),
+        angle: (y1 - y0).atan2(x1 - x0),
+    };
+    let mut tracker = engine.tracker();
+    let (_, lm) = tracker.stage_mesh(&frame, &roi).unwrap();
+
+    let mut g = c.benchmark_group("mesh");
+    g.bench_function("face_landmark_468", |b| b.iter(|| tracker.stage_mesh(&frame, &roi).unwrap()));
+    g.finish();
+
+    let mut g = c.benchmark_group("iris");
+    g.bench_function("iris_both_eyes", |b| b.iter(|| tracker.stage_iris(&frame, &lm).unwrap()));
+    g.finish();
+
+    let mut g = c.benchmark_group("full_frame");
+    // Tracked: the region comes from the previous frame; the detector is skipped.
+    let mut tracked = engine.tracker_with(TrackerConfig { detect_interval: 0, ..Default::default() }).unwrap();
+    let mut ts = 0i64;
+    tracked.process(&frame.at_us(ts)).unwrap(); // first frame runs the detector
+    g.bench_function("tracked", |b| {
+        b.iter(|| {
+            ts += 33_333;
+            let r = tracked.process(&frame.at_us(ts)).unwrap();
+            assert!(r.face.is_some() && !r.detector_ran);
+        })
+    });
+    // Untracked: detector + mesh + iris every frame.
+    let mut fresh = engine.tracker();
+    g.bench_function("untracked", |b| {
+        b.iter(|| {
+            fresh.reset();
+            let r = fresh.process(&frame).unwrap();
+            assert!(r.detector_ran);
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("engine");
+    g.sample_size(10);
+    g.bench_function("load_embedded", |b| b.iter(|| Engine::new().unwrap()));
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    targets = stages
+}
+criterion_main!(benches);

@@ -68,9 +68,10 @@ impl Letterbox {
         Affine { a: s, b: 0.0, c: 0.0, d: s, tx: -(self.pad_x as f32) * s, ty: -(self.pad_y as f32) * s }
     }
 
-    /// Supersampling taps: 2×2 when the frame is shrunk by 2× or more.
+    /// Supersampling taps: plain bilinear (as MediaPipe, whose pipeline trained the model)
+    /// up to an 8× shrink (1024 px frames), 2×2 beyond, where bilinear alone would alias.
     pub fn taps(&self) -> usize {
-        if self.scale <= 0.5 {
+        if self.scale < 0.125 {
             2
         } else {
             1
@@ -200,8 +201,8 @@ mod tests {
         assert_eq!((lb.inner_w, lb.inner_h, lb.pad_x, lb.pad_y), (128, 96, 0, 16));
         let (x, y) = lb.to_frame().apply(64.0, 64.0);
         assert!((x - 320.0).abs() < 1e-3 && (y - 240.0).abs() < 1e-3);
-        assert_eq!(lb.taps(), 2);
-        assert_eq!(Letterbox::new(128, 128).taps(), 1);
+        assert_eq!(lb.taps(), 1);
+        assert_eq!(Letterbox::new(1280, 720).taps(), 2);
     }
 
     #[test]

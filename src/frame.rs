@@ -317,11 +317,10 @@ impl<const R: usize, const G: usize, const B: usize, const BPP: usize> Pixels fo
     #[inline(always)]
     fn rgb(&self, x: usize, y: usize) -> [f32; 3] {
         let i = y * self.s + x * BPP;
-        // Validated in `with_stride`: every (x < w, y < h) pixel lies inside `d`.
-        match self.d.get(i..i + BPP) {
-            Some(p) => [p[R] as f32, p[G] as f32, p[B] as f32],
-            None => [0.0; 3],
-        }
+        debug_assert!(x < self.w && y < self.h && i + BPP <= self.d.len());
+        // SAFETY: callers clamp x < w and y < h, and `FrameRef::with_stride` checked that
+        // `d` holds `stride * (h - 1) + w * BPP` bytes, so `i + BPP <= d.len()`; R, G, B < BPP.
+        unsafe { [*self.d.get_unchecked(i + R) as f32, *self.d.get_unchecked(i + G) as f32, *self.d.get_unchecked(i + B) as f32] }
     }
 }
 
@@ -368,30 +367,47 @@ struct Job {
     fill: f32,
 }
 
+/// `floor` without a libm call (the x86-64 baseline has no SSE4.1 `roundss`).
+#[inline(always)]
+fn fast_floor(v: f32) -> f32 {
+    let t = v as i32 as f32;
+    if t > v {
+        t - 1.0
+    } else {
+        t
+    }
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn bilinear<P: Pixels>(px: &P, x: f32, y: f32, fw: usize, fh: usize, maxx: i32, maxy: i32) -> [f32; 3] {
+    // Coordinates far outside the frame are clamped before the integer cast.
+    let (px_, py_) = ((x - 0.5).clamp(-2.0, fw as f32 + 1.0), (y - 0.5).clamp(-2.0, fh as f32 + 1.0));
+    let (x0, y0) = (fast_floor(px_), fast_floor(py_));
+    let (fx, fy) = (px_ - x0, py_ - y0);
+    let (x0, y0) = (x0 as i32, y0 as i32);
+    let xa = x0.clamp(0, maxx) as usize;
+    let xb = (x0 + 1).clamp(0, maxx) as usize;
+    let ya = y0.clamp(0, maxy) as usize;
+    let yb = (y0 + 1).clamp(0, maxy) as usize;
+    let (p00, p10, p01, p11) = (px.rgb(xa, ya), px.rgb(xb, ya), px.rgb(xa, yb), px.rgb(xb, yb));
+    let mut o = [0.0; 3];
+    for c in 0..3 {
+        let top = p00[c] + (p10[c] - p00[c]) * fx;
+        let bot = p01[c] + (p11[c] - p01[c]) * fx;
+        o[c] = top + (bot - top) * fy;
+    }
+    o
+}
+
 impl Job {
     fn run<P: Pixels>(&self, px: &P, out: &mut [f32]) {
         let (fw, fh) = px.size();
-        let (maxx, maxy) = (fw as isize - 1, fh as isize - 1);
+        let (maxx, maxy) = (fw as i32 - 1, fh as i32 - 1);
         let n = self.taps;
         let inv = 1.0 / (n * n) as f32;
-        let bilinear = |x: f32, y: f32| -> [f32; 3] {
-            let (px_, py_) = (x - 0.5, y - 0.5);
-            let (x0, y0) = (px_.floor(), py_.floor());
-            let (fx, fy) = (px_ - x0, py_ - y0);
-            let (x0, y0) = (x0 as isize, y0 as isize);
-            let xa = x0.clamp(0, maxx) as usize;
-            let xb = (x0 + 1).clamp(0, maxx) as usize;
-            let ya = y0.clamp(0, maxy) as usize;
-            let yb = (y0 + 1).clamp(0, maxy) as usize;
-            let (p00, p10, p01, p11) = (px.rgb(xa, ya), px.rgb(xb, ya), px.rgb(xa, yb), px.rgb(xb, yb));
-            let mut o = [0.0; 3];
-            for c in 0..3 {
-                let top = p00[c] + (p10[c] - p00[c]) * fx;
-                let bot = p01[c] + (p11[c] - p01[c]) * fx;
-                o[c] = top + (bot - top) * fy;
-            }
-            o
-        };
+        let bilinear = |x: f32, y: f32| bilinear(px, x, y, fw, fh, maxx, maxy);
+        let m = &self.m;
         for (v, row) in out.chunks_exact_mut(self.w * 3).take(self.h).enumerate() {
             for (u, dst) in row.chunks_exact_mut(3).enumerate() {
                 if let Some([u0, v0, u1, v1]) = self.valid {
@@ -400,21 +416,27 @@ impl Job {
                         continue;
                     }
                 }
-                let mut acc = [0.0f32; 3];
-                for b in 0..n {
-                    let cv = v as f32 + (b as f32 + 0.5) / n as f32;
-                    for a in 0..n {
-                        let cu = u as f32 + (a as f32 + 0.5) / n as f32;
-                        let (x, y) = self.m.apply(cu, cv);
-                        let p = bilinear(x, y);
-                        acc[0] += p[0];
-                        acc[1] += p[1];
-                        acc[2] += p[2];
+                let p = if n == 1 {
+                    let (x, y) = m.apply(u as f32 + 0.5, v as f32 + 0.5);
+                    bilinear(x, y)
+                } else {
+                    let mut acc = [0.0f32; 3];
+                    for b in 0..n {
+                        let cv = v as f32 + (b as f32 + 0.5) / n as f32;
+                        for a in 0..n {
+                            let cu = u as f32 + (a as f32 + 0.5) / n as f32;
+                            let (x, y) = m.apply(cu, cv);
+                            let p = bilinear(x, y);
+                            acc[0] += p[0];
+                            acc[1] += p[1];
+                            acc[2] += p[2];
+                        }
                     }
-                }
-                for c in 0..3 {
-                    dst[c] = acc[c] * inv * self.mul + self.add;
-                }
+                    [acc[0] * inv, acc[1] * inv, acc[2] * inv]
+                };
+                dst[0] = p[0] * self.mul + self.add;
+                dst[1] = p[1] * self.mul + self.add;
+                dst[2] = p[2] * self.mul + self.add;
             }
         }
     }

@@ -318,6 +318,27 @@ impl Tracker {
         Ok((map(&self.iris_contour), map(&self.iris_pts)))
     }
 
+    /// Benchmark hook: the mesh stage alone on `roi` (upright pixels). Returns the
+    /// presence probability and the 468 landmarks in upright pixels.
+    #[doc(hidden)]
+    pub fn stage_mesh(&mut self, frame: &FrameRef, roi: &Roi) -> Result<(f32, Vec<[f32; 3]>)> {
+        let mut lm = Vec::with_capacity(468);
+        let p = self.run_mesh(frame, roi, &mut lm)?;
+        Ok((p, lm))
+    }
+
+    /// Benchmark hook: the iris stage alone (both eyes) from upright mesh landmarks.
+    #[doc(hidden)]
+    pub fn stage_iris(&mut self, frame: &FrameRef, landmarks: &[[f32; 3]]) -> Result<()> {
+        if landmarks.len() != 468 {
+            return Err(Error::new(ErrorKind::Config, "stage_iris needs 468 landmarks"));
+        }
+        for eye in 0..2 {
+            self.run_iris(frame, landmarks, eye)?;
+        }
+        Ok(())
+    }
+
     /// Processes one frame.
     ///
     /// # Errors

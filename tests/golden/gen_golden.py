@@ -3,7 +3,8 @@
 
 An independent numpy implementation of liveface's first-frame pipeline (the spec in
 notes/models.md): bilinear sampling with replicated borders (2x2 supersampling when a
-crop shrinks the picture 2x or more), BlazeFace letterbox + 896 anchors + weighted NMS,
+crop shrinks the picture 2x or more; for the detector
+letterbox only beyond an 8x shrink), BlazeFace letterbox + 896 anchors + weighted NMS,
 the detection ROI, the 192x192 mesh crop, the 64x64 iris crops (left eye mirrored), and
 the mapping of every output back to buffer pixels.
 
@@ -91,7 +92,7 @@ def detect(img, det):
     nw, nh = min(max(round(w * s), 1), 128), min(max(round(h * s), 1), 128)
     px, py = (128 - nw) // 2, (128 - nh) // 2
     m = np.array([[1 / s, 0, -px / s], [0, 1 / s, -py / s]])
-    taps = 2 if s <= 0.5 else 1
+    taps = 2 if s < 0.125 else 1
     x = crop(img, m, 128, taps) / 127.5 - 1.0
     valid = np.zeros((128, 128), bool)
     valid[py:py + nh, px:px + nw] = True
