@@ -9,8 +9,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use liveface::{Engine, FrameRef, PixelFormat, Roi, TrackerConfig};
 
 fn frame_640x480() -> Vec<u8> {
-    let a = liveface::source::load_image(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/astronaut.png"))
-        .expect("assets/astronaut.png");
+    let a =
+        liveface::source::load_image(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/astronaut.png"))
+            .expect("assets/astronaut.png");
     let mut out = vec![128u8; 640 * 480 * 3];
     for y in 0..480 {
         out[(y * 640 + 64) * 3..(y * 640 + 576) * 3].copy_from_slice(&a.data[y * 512 * 3..(y + 1) * 512 * 3]);

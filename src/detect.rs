@@ -63,7 +63,7 @@ impl Letterbox {
     }
 
     /// Tensor pixel coordinates -> upright-frame coordinates.
-    pub fn to_frame(&self) -> Affine {
+    pub fn tensor_to_frame(&self) -> Affine {
         let s = 1.0 / self.scale;
         Affine { a: s, b: 0.0, c: 0.0, d: s, tx: -(self.pad_x as f32) * s, ty: -(self.pad_y as f32) * s }
     }
@@ -84,7 +84,7 @@ pub(crate) fn preprocess(frame: &FrameRef, input: &mut [f32]) -> Letterbox {
     let (w, h) = frame.upright_size();
     let lb = Letterbox::new(w, h);
     let valid = [lb.pad_x, lb.pad_y, lb.pad_x + lb.inner_w, lb.pad_y + lb.inner_h];
-    frame.sample_rgb(&lb.to_frame(), SIZE, SIZE, lb.taps(), 1.0 / 127.5, -1.0, Some(valid), -1.0, input);
+    frame.sample_rgb(&lb.tensor_to_frame(), SIZE, SIZE, lb.taps(), 1.0 / 127.5, -1.0, Some(valid), -1.0, input);
     lb
 }
 
@@ -114,7 +114,7 @@ pub(crate) fn decode(
     scratch: &mut Vec<Detection>,
 ) -> Vec<Detection> {
     scratch.clear();
-    let to_frame = lb.to_frame();
+    let to_frame = lb.tensor_to_frame();
     for (i, a) in anchors.iter().enumerate() {
         let logit = classificators[i].clamp(-100.0, 100.0);
         let score = sigmoid(logit);
@@ -143,7 +143,7 @@ pub(crate) fn decode(
 /// MediaPipe's WEIGHTED non-max suppression: each top detection absorbs every remaining
 /// one overlapping it by IoU > 0.3; the result is the score-weighted mean of the cluster
 /// with the top score.
-pub(crate) fn weighted_nms(dets: &mut Vec<Detection>) -> Vec<Detection> {
+pub(crate) fn weighted_nms(dets: &mut [Detection]) -> Vec<Detection> {
     dets.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut out = Vec::new();
     let mut taken = vec![false; dets.len()];
@@ -160,8 +160,8 @@ pub(crate) fn weighted_nms(dets: &mut Vec<Detection>) -> Vec<Detection> {
             taken[j] = true;
             let d = &dets[j];
             wsum += d.score;
-            for k in 0..4 {
-                bbox[k] += d.bbox[k] * d.score;
+            for (acc, v) in bbox.iter_mut().zip(d.bbox.iter()) {
+                *acc += v * d.score;
             }
             for (acc, kp) in kps.iter_mut().zip(d.keypoints.iter()) {
                 acc[0] += kp[0] * d.score;
@@ -199,7 +199,7 @@ mod tests {
     fn letterbox_centres_landscape_frames() {
         let lb = Letterbox::new(640, 480);
         assert_eq!((lb.inner_w, lb.inner_h, lb.pad_x, lb.pad_y), (128, 96, 0, 16));
-        let (x, y) = lb.to_frame().apply(64.0, 64.0);
+        let (x, y) = lb.tensor_to_frame().apply(64.0, 64.0);
         assert!((x - 320.0).abs() < 1e-3 && (y - 240.0).abs() < 1e-3);
         assert_eq!(lb.taps(), 1);
         assert_eq!(Letterbox::new(1280, 720).taps(), 2);

@@ -118,7 +118,10 @@ impl EngineBuilder {
     /// [`ErrorKind::Config`] for zero threads.
     pub fn build(self) -> Result<Engine> {
         if self.intra_threads == 0 || self.intra_threads > 64 {
-            return Err(Error::new(ErrorKind::Config, format!("intra_threads must be 1..=64, got {}", self.intra_threads)));
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("intra_threads must be 1..=64, got {}", self.intra_threads),
+            ));
         }
         let opts = LoadOptions {
             runtime: self.runtime.as_deref(),

@@ -77,7 +77,10 @@ impl Rotation {
             90 => Ok(Rotation::R90),
             180 => Ok(Rotation::R180),
             270 => Ok(Rotation::R270),
-            _ => Err(Error::new(ErrorKind::InvalidFrame, format!("rotation must be a multiple of 90 degrees, got {deg}"))),
+            _ => Err(Error::new(
+                ErrorKind::InvalidFrame,
+                format!("rotation must be a multiple of 90 degrees, got {deg}"),
+            )),
         }
     }
 }
@@ -320,7 +323,13 @@ impl<const R: usize, const G: usize, const B: usize, const BPP: usize> Pixels fo
         debug_assert!(x < self.w && y < self.h && i + BPP <= self.d.len());
         // SAFETY: callers clamp x < w and y < h, and `FrameRef::with_stride` checked that
         // `d` holds `stride * (h - 1) + w * BPP` bytes, so `i + BPP <= d.len()`; R, G, B < BPP.
-        unsafe { [*self.d.get_unchecked(i + R) as f32, *self.d.get_unchecked(i + G) as f32, *self.d.get_unchecked(i + B) as f32] }
+        unsafe {
+            [
+                *self.d.get_unchecked(i + R) as f32,
+                *self.d.get_unchecked(i + G) as f32,
+                *self.d.get_unchecked(i + B) as f32,
+            ]
+        }
     }
 }
 
@@ -463,7 +472,12 @@ mod tests {
         let bgr: Vec<u8> = rgb.chunks(3).flat_map(|p| [p[2], p[1], p[0]]).collect();
         let rgba: Vec<u8> = rgb.chunks(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
         let bgra: Vec<u8> = rgb.chunks(3).flat_map(|p| [p[2], p[1], p[0], 9]).collect();
-        for (data, fmt) in [(&rgb, PixelFormat::Rgb8), (&bgr, PixelFormat::Bgr8), (&rgba, PixelFormat::Rgba8), (&bgra, PixelFormat::Bgra8)] {
+        for (data, fmt) in [
+            (&rgb, PixelFormat::Rgb8),
+            (&bgr, PixelFormat::Bgr8),
+            (&rgba, PixelFormat::Rgba8),
+            (&bgra, PixelFormat::Bgra8),
+        ] {
             let f = FrameRef::new(data, 4, 2, fmt).unwrap();
             assert_eq!(sample_one(&f, 1.5, 0.5), [200.0, 40.0, 10.0], "{fmt:?}");
             assert_eq!(sample_one(&f, 3.5, 1.5), [128.0; 3], "{fmt:?}");

@@ -232,7 +232,8 @@ pub(crate) fn load_model(kind: ModelKind, src: &ModelBytes, opts: &LoadOptions) 
         }
     }
     let (env, info) = runtime(opts.runtime)?;
-    let ort_err = |what: &str, e: String| Error::new(ErrorKind::Model, format!("{kind:?} model ({origin}): {what}: {e}"));
+    let ort_err =
+        |what: &str, e: String| Error::new(ErrorKind::Model, format!("{kind:?} model ({origin}): {what}: {e}"));
     let session = Session::builder(&env)
         .map_err(|e| ort_err("session options", e.to_string()))?
         .with_optimization_level(GraphOptimizationLevel::Level3)
@@ -249,9 +250,8 @@ pub(crate) fn load_model(kind: ModelKind, src: &ModelBytes, opts: &LoadOptions) 
 
 fn check_io(kind: ModelKind, session: &Session, origin: &str) -> Result<()> {
     let spec = kind.spec();
-    let shape_ok = |got: &[i64], want: &[i64]| {
-        got.len() == want.len() && got.iter().zip(want).all(|(g, w)| *g == *w || *g < 0)
-    };
+    let shape_ok =
+        |got: &[i64], want: &[i64]| got.len() == want.len() && got.iter().zip(want).all(|(g, w)| *g == *w || *g < 0);
     let describe = |o: &ort::value::Outlet| match o.dtype().tensor_shape() {
         Some(s) => format!("{}{:?}", o.name(), &s[..]),
         None => format!("{} (not a tensor)", o.name()),
@@ -268,8 +268,8 @@ fn check_io(kind: ModelKind, session: &Session, origin: &str) -> Result<()> {
         )
     };
     let [input] = session.inputs() else { return Err(mismatch()) };
-    let in_ok = input.name() == spec.input.0
-        && input.dtype().tensor_shape().is_some_and(|s| shape_ok(&s[..], &spec.input.1));
+    let in_ok =
+        input.name() == spec.input.0 && input.dtype().tensor_shape().is_some_and(|s| shape_ok(&s[..], &spec.input.1));
     if !in_ok {
         return Err(mismatch());
     }

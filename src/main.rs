@@ -90,7 +90,12 @@ fn stat(mut v: Vec<u32>) -> Stat {
     }
     v.sort_unstable();
     let pick = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-    Stat { runs: v.len(), median_us: pick(0.5), p95_us: pick(0.95), mean_us: v.iter().map(|x| *x as f64).sum::<f64>() / v.len() as f64 }
+    Stat {
+        runs: v.len(),
+        median_us: pick(0.5),
+        p95_us: pick(0.95),
+        mean_us: v.iter().map(|x| *x as f64).sum::<f64>() / v.len() as f64,
+    }
 }
 
 #[derive(Serialize)]
@@ -259,7 +264,13 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             wall_ms: wall * 1e3,
             frames_per_second: if wall > 0.0 { frames as f64 / wall } else { 0.0 },
             runtime: engine.runtime().path.display().to_string(),
-            stages: Stages { detect: stat(det), mesh: stat(mesh), iris: stat(iris), signals: stat(sig), total: stat(total) },
+            stages: Stages {
+                detect: stat(det),
+                mesh: stat(mesh),
+                iris: stat(iris),
+                signals: stat(sig),
+                total: stat(total),
+            },
         },
     };
     write_line(&mut out, &summary)?;

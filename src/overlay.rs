@@ -33,8 +33,9 @@ fn render(frame: &FrameRef, report: &FrameReport) -> RgbImage {
     // Crop coordinates = buffer coordinates.
     let buffer_to_upright: Affine = frame.buffer_to_upright();
     frame.sample_rgb(&buffer_to_upright, w, h, 1, 1.0, 0.0, None, 0.0, &mut rgb);
-    let mut img = RgbImage::from_raw(w as u32, h as u32, rgb.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect())
-        .unwrap_or_else(|| RgbImage::new(w as u32, h as u32));
+    let mut img =
+        RgbImage::from_raw(w as u32, h as u32, rgb.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect())
+            .unwrap_or_else(|| RgbImage::new(w as u32, h as u32));
 
     let scale = ((w.max(h) as f32) / 640.0).max(1.0);
     let mut lines = vec![format!("FACES {}{}", report.faces_detected, if report.detector_ran { " DET" } else { "" })];

@@ -44,9 +44,7 @@ impl OwnedFrame {
 pub const IMAGE_EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "bmp"];
 
 fn is_image(p: &Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
 /// Reads a PNG or JPEG into an RGB8 frame, honouring the EXIF orientation as rotation and
@@ -60,7 +58,8 @@ pub fn load_image(path: &Path) -> Result<OwnedFrame> {
     use image::ImageDecoder;
     let bytes = std::fs::read(path)
         .map_err(|e| Error::with_source(ErrorKind::Io, format!("cannot read image {}", path.display()), e))?;
-    let decode_err = |e: image::ImageError| Error::new(ErrorKind::Decode, format!("cannot decode image {}: {e}", path.display()));
+    let decode_err =
+        |e: image::ImageError| Error::new(ErrorKind::Decode, format!("cannot decode image {}: {e}", path.display()));
     let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
         .with_guessed_format()
         .map_err(|e| Error::with_source(ErrorKind::Io, format!("cannot read image {}", path.display()), e))?;
@@ -94,7 +93,8 @@ pub fn load_image(path: &Path) -> Result<OwnedFrame> {
 pub fn list_images(dir: &Path) -> Result<Vec<PathBuf>> {
     let rd = std::fs::read_dir(dir)
         .map_err(|e| Error::with_source(ErrorKind::Io, format!("cannot list directory {}", dir.display()), e))?;
-    let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_image(p)).collect();
+    let mut files: Vec<PathBuf> =
+        rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_image(p)).collect();
     files.sort();
     Ok(files)
 }
@@ -246,7 +246,15 @@ mod camera {
                     (img.into_raw(), PixelFormat::Rgb8)
                 }
             };
-            Ok(OwnedFrame { data, width: w, height: h, format, rotation: Rotation::R0, mirror: false, timestamp_us: ts })
+            Ok(OwnedFrame {
+                data,
+                width: w,
+                height: h,
+                format,
+                rotation: Rotation::R0,
+                mirror: false,
+                timestamp_us: ts,
+            })
         }
     }
 

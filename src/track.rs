@@ -18,6 +18,9 @@ const MESH: usize = 192;
 const IRIS: usize = 64;
 /// Mesh points whose corners define each eye's iris crop: the subject's right eye (not
 /// mirrored) and left eye (mirrored so it looks like a right eye to the model).
+/// One eye from the iris model: 71 contour/brow points and 5 iris points (upright pixels).
+type EyePoints = (Vec<[f32; 3]>, Vec<[f32; 3]>);
+
 const EYE_CORNERS: [(usize, usize, bool); 2] = [(33, 133, false), (362, 263, true)];
 
 /// Tracker settings.
@@ -44,7 +47,10 @@ impl Default for TrackerConfig {
 impl TrackerConfig {
     pub(crate) fn validate(&self) -> Result<()> {
         if !(0.0..1.0).contains(&self.min_presence) {
-            return Err(Error::new(ErrorKind::Config, format!("min_presence must be in [0, 1), got {}", self.min_presence)));
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("min_presence must be in [0, 1), got {}", self.min_presence),
+            ));
         }
         if let Some(p) = self.smoothing {
             if !(p.min_cutoff > 0.0 && p.beta >= 0.0 && p.d_cutoff > 0.0) {
@@ -293,7 +299,7 @@ impl Tracker {
     }
 
     /// Iris model on one eye; returns (contour 71, iris 5) in upright pixels.
-    fn run_iris(&mut self, frame: &FrameRef, lm: &[[f32; 3]], eye: usize) -> Result<(Vec<[f32; 3]>, Vec<[f32; 3]>)> {
+    fn run_iris(&mut self, frame: &FrameRef, lm: &[[f32; 3]], eye: usize) -> Result<EyePoints> {
         let (a, b, mirror) = EYE_CORNERS[eye];
         let (p0, p1) = (lm[a], lm[b]);
         let (dx, dy) = (p1[0] - p0[0], p1[1] - p0[1]);
@@ -441,7 +447,7 @@ impl Tracker {
         &mut self,
         frame: &FrameRef,
         lm: &[[f32; 3]],
-        eyes_raw: &[(Vec<[f32; 3]>, Vec<[f32; 3]>)],
+        eyes_raw: &[EyePoints],
         (uw, uh): (u32, u32),
         id: u64,
         tracked: bool,
@@ -461,7 +467,10 @@ impl Tracker {
         let (brightness, contrast, sharpness) = signals::crop_photometrics(&self.mesh_in, MESH, 0.5);
         let pose = signals::head_pose(lm);
         let mouth_openness = signals::mouth_openness(lm);
-        let ears = [signals::eye_aspect_ratio(lm, signals::RIGHT_EYE_EAR), signals::eye_aspect_ratio(lm, signals::LEFT_EYE_EAR)];
+        let ears = [
+            signals::eye_aspect_ratio(lm, signals::RIGHT_EYE_EAR),
+            signals::eye_aspect_ratio(lm, signals::LEFT_EYE_EAR),
+        ];
 
         let to_buf = frame.upright_to_buffer();
         let out = |p: &[f32; 3]| -> [f32; 3] {
@@ -488,7 +497,8 @@ impl Tracker {
             .enumerate()
             .map(|(i, (contour, iris))| {
                 let c = iris[0];
-                let radius = iris[1..].iter().map(|p| ((p[0] - c[0]).powi(2) + (p[1] - c[1]).powi(2)).sqrt()).sum::<f32>() / 4.0;
+                let radius =
+                    iris[1..].iter().map(|p| ((p[0] - c[0]).powi(2) + (p[1] - c[1]).powi(2)).sqrt()).sum::<f32>() / 4.0;
                 let centre = out(&c);
                 EyeReport {
                     openness: signals::contour_openness(contour),

@@ -22,7 +22,11 @@ fn pts(v: &Value) -> Vec<[f32; 3]> {
         .iter()
         .map(|p| {
             let a = p.as_array().unwrap();
-            [a[0].as_f64().unwrap() as f32, a[1].as_f64().unwrap() as f32, a.get(2).and_then(|z| z.as_f64()).unwrap_or(0.0) as f32]
+            [
+                a[0].as_f64().unwrap() as f32,
+                a[1].as_f64().unwrap() as f32,
+                a.get(2).and_then(|z| z.as_f64()).unwrap_or(0.0) as f32,
+            ]
         })
         .collect()
 }
@@ -116,8 +120,13 @@ fn nv12_frame_tracks_close_to_rgb() {
     let nv12 = common::rgb_to_nv12(&rgb, 640, 480);
     let engine = common::engine();
     let cfg = TrackerConfig { smoothing: None, ..Default::default() };
-    let a = engine.tracker_with(cfg.clone()).unwrap().process(&FrameRef::new(&rgb, 640, 480, PixelFormat::Rgb8).unwrap()).unwrap();
-    let b = engine.tracker_with(cfg).unwrap().process(&FrameRef::new(&nv12, 640, 480, PixelFormat::Nv12).unwrap()).unwrap();
+    let a = engine
+        .tracker_with(cfg.clone())
+        .unwrap()
+        .process(&FrameRef::new(&rgb, 640, 480, PixelFormat::Rgb8).unwrap())
+        .unwrap();
+    let b =
+        engine.tracker_with(cfg).unwrap().process(&FrameRef::new(&nv12, 640, 480, PixelFormat::Nv12).unwrap()).unwrap();
     let (fa, fb) = (a.face.unwrap(), b.face.unwrap());
     let err = max_xy_err(&fa.landmarks, &fb.landmarks);
     assert!(err < 2.0, "NV12 vs RGB landmarks differ by {err} px");

@@ -1,0 +1,63 @@
+//! The `liveface` binary end to end.
+
+mod common;
+
+use std::process::Command;
+
+fn liveface() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_liveface"))
+}
+
+fn lines(out: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(out).lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect()
+}
+
+#[test]
+fn analyze_image_prints_a_face_with_landmarks_and_a_summary() {
+    let out = liveface().args(["analyze"]).arg(common::asset("astronaut.png")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let l = lines(&out.stdout);
+    assert_eq!(l.len(), 2);
+    assert_eq!(l[0]["faces_detected"], 1);
+    assert_eq!(l[0]["face"]["landmarks"].as_array().unwrap().len(), 468);
+    assert_eq!(l[0]["face"]["eyes"].as_array().unwrap().len(), 2);
+    let s = &l[1]["summary"];
+    assert_eq!(s["frames"], 1);
+    assert_eq!(s["frames_with_face"], 1);
+    assert!(s["stages"]["mesh"]["median_us"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn analyze_directory_reports_bad_files_and_goes_on_with_overlays() {
+    let dir = std::env::temp_dir().join(format!("liveface-cli-{}", std::process::id()));
+    let frames = dir.join("frames");
+    let overlay = dir.join("overlay");
+    std::fs::create_dir_all(&frames).unwrap();
+    std::fs::copy(common::asset("astronaut.png"), frames.join("000001.png")).unwrap();
+    std::fs::write(frames.join("000002.png"), b"corrupt").unwrap();
+    std::fs::copy(common::asset("coffee.png"), frames.join("000003.png")).unwrap();
+    std::fs::copy(common::asset("astronaut.png"), frames.join("000004.png")).unwrap();
+    let out = liveface().arg("analyze").arg(&frames).arg("--overlay").arg(&overlay).arg("--compact").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let l = lines(&out.stdout);
+    assert_eq!(l.len(), 5);
+    assert!(l[0]["face"].is_object());
+    assert!(l[1]["error"].as_str().unwrap().contains("000002.png"));
+    assert!(l[2]["face"].is_null());
+    assert_eq!(l[3]["timestamp_us"], 100_000);
+    let s = &l[4]["summary"];
+    assert_eq!(
+        (s["frames"].as_u64(), s["errors"].as_u64(), s["frames_with_face"].as_u64()),
+        (Some(4), Some(1), Some(2))
+    );
+    assert_eq!(s["tracks"], 2, "the face left (coffee) and came back");
+    let pngs = std::fs::read_dir(&overlay).unwrap().count();
+    assert_eq!(pngs, 3);
+}
+
+#[test]
+fn missing_path_is_a_clear_error() {
+    let out = liveface().args(["analyze", "/no/such/clip"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/clip"));
+}
