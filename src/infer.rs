@@ -131,7 +131,7 @@ fn runtime(explicit: Option<&Path>) -> Result<(ort::environment::Environment, Ru
         return Ok((rt.env.clone(), rt.info.clone()));
     }
     let (found, notes) = candidates(explicit);
-    let help = "set ORT_DYLIB_PATH to an ONNX Runtime >= 1.20 shared library (libonnxruntime.so), \
+    let help = "set ORT_DYLIB_PATH to an ONNX Runtime >= 1.17 shared library (libonnxruntime.so), \
                 pass EngineBuilder::runtime_library, or build with the default `fetch-runtime` feature";
     let Some((path, origin)) = found.into_iter().next() else {
         return Err(Error::new(

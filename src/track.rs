@@ -169,6 +169,7 @@ pub struct Tracker {
     faces_detected: usize,
     smoother: OneEuroBank,
     smooth_buf: Vec<f32>,
+    landmarks: Vec<[f32; 3]>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -257,6 +258,7 @@ impl Tracker {
             faces_detected: 0,
             smoother,
             smooth_buf: Vec::with_capacity(468 * 3),
+            landmarks: Vec::with_capacity(468),
         }
     }
 
@@ -353,6 +355,14 @@ impl Tracker {
     /// [`ErrorKind::Inference`] when ONNX Runtime fails; never for "no face" (that is
     /// `face: None`).
     pub fn process(&mut self, frame: &FrameRef) -> Result<FrameReport> {
+        // The landmark buffer lives in the tracker and is lent to this frame.
+        let mut lm = std::mem::take(&mut self.landmarks);
+        let result = self.process_with(frame, &mut lm);
+        self.landmarks = lm;
+        result
+    }
+
+    fn process_with(&mut self, frame: &FrameRef, lm: &mut Vec<[f32; 3]>) -> Result<FrameReport> {
         let start = Instant::now();
         let mut timings = Timings::default();
         let (uw, uh) = frame.upright_size();
@@ -369,11 +379,10 @@ impl Tracker {
             self.frames_since_detect += 1;
         }
 
-        let mut lm = Vec::with_capacity(468);
         let t_mesh = Instant::now();
         let mut found: Option<(u64, bool, Option<f32>, f32)> = None; // id, tracked, det score, presence
         if let Some(track) = self.track {
-            let presence = self.run_mesh(frame, &track.next_roi, &mut lm)?;
+            let presence = self.run_mesh(frame, &track.next_roi, lm)?;
             if presence >= self.config.min_presence {
                 found = Some((track.id, true, None, presence));
             } else {
@@ -394,7 +403,7 @@ impl Tracker {
             if let Some(best) = dets.iter().max_by(|a, b| (a.area() * a.score).total_cmp(&(b.area() * b.score))) {
                 let roi = roi_from_detection(best);
                 let score = best.score;
-                let presence = self.run_mesh(frame, &roi, &mut lm)?;
+                let presence = self.run_mesh(frame, &roi, lm)?;
                 if presence >= self.config.min_presence {
                     let id = self.next_id;
                     self.next_id += 1;
@@ -418,19 +427,19 @@ impl Tracker {
                 timings,
             });
         };
-        self.track = Some(Track { id, next_roi: roi_from_landmarks(&lm) });
+        self.track = Some(Track { id, next_roi: roi_from_landmarks(lm) });
 
         let mut eyes_raw = Vec::new();
         if self.config.iris {
             let t = Instant::now();
             for eye in 0..2 {
-                eyes_raw.push(self.run_iris(frame, &lm, eye)?);
+                eyes_raw.push(self.run_iris(frame, lm, eye)?);
             }
             timings.iris_us = micros(t);
         }
 
         let t = Instant::now();
-        let face = self.build_face(frame, &lm, &eyes_raw, (uw, uh), id, tracked, detection_score, presence);
+        let face = self.build_face(frame, lm, &eyes_raw, (uw, uh), id, tracked, detection_score, presence);
         timings.signals_us = micros(t);
         timings.total_us = micros(start);
         Ok(FrameReport {

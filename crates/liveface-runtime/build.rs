@@ -49,7 +49,7 @@ fn provision() -> Result<PathBuf, String> {
     let target = std::env::var("TARGET").unwrap_or_default();
     if target != "x86_64-unknown-linux-gnu" {
         return Err(format!(
-            "no pinned runtime for target {target}; set ORT_DYLIB_PATH to an ONNX Runtime >= 1.20 library"
+            "no pinned runtime for target {target}; set ORT_DYLIB_PATH to an ONNX Runtime >= 1.17 library"
         ));
     }
     let dir = cache_dir()?.join(format!("onnxruntime-{VERSION}"));
