@@ -22,6 +22,10 @@ pub enum ErrorKind {
     Config,
     /// No camera, or the camera went away.
     Camera,
+    /// The input is valid but this build cannot handle it (e.g. a codec behind a feature).
+    Unsupported,
+    /// Encoding output (video, JPEG) failed or cannot meet its limits.
+    Encode,
 }
 
 impl ErrorKind {
@@ -35,6 +39,8 @@ impl ErrorKind {
             ErrorKind::Io => "io",
             ErrorKind::Config => "config",
             ErrorKind::Camera => "camera",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Encode => "encode",
         }
     }
 }
@@ -57,6 +63,11 @@ impl Error {
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
         Error { kind, message: message.into(), source: Some(Box::new(source)) }
+    }
+
+    /// An error raised by code built on liveface (e.g. a per-frame callback).
+    pub fn custom(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error::new(kind, message)
     }
 
     /// The category of this error.

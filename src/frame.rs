@@ -303,6 +303,19 @@ impl<'a> FrameRef<'a> {
 trait Pixels {
     fn size(&self) -> (usize, usize);
     fn rgb(&self, x: usize, y: usize) -> [f32; 3];
+
+    /// Bilinear blend of the four pixels (xa|xb, ya|yb) with weights fx, fy.
+    #[inline(always)]
+    fn blend(&self, xa: usize, xb: usize, ya: usize, yb: usize, fx: f32, fy: f32) -> [f32; 3] {
+        let (p00, p10, p01, p11) = (self.rgb(xa, ya), self.rgb(xb, ya), self.rgb(xa, yb), self.rgb(xb, yb));
+        let mut o = [0.0; 3];
+        for c in 0..3 {
+            let top = p00[c] + (p10[c] - p00[c]) * fx;
+            let bot = p01[c] + (p11[c] - p01[c]) * fx;
+            o[c] = top + (bot - top) * fy;
+        }
+        o
+    }
 }
 
 struct Packed<'a, const R: usize, const G: usize, const B: usize, const BPP: usize> {
@@ -345,16 +358,29 @@ struct Yuv<'a> {
     limited: bool,
 }
 
-impl Pixels for Yuv<'_> {
+impl Yuv<'_> {
     #[inline(always)]
-    fn size(&self) -> (usize, usize) {
-        (self.w, self.h)
+    fn luma(&self, x: usize, y: usize) -> f32 {
+        let i = y * self.s + x;
+        debug_assert!(i < self.d.len());
+        // SAFETY: x < w and y < h (callers clamp); `with_stride` checked the luma plane
+        // holds `stride * h` bytes.
+        unsafe { *self.d.get_unchecked(i) as f32 }
     }
+
     #[inline(always)]
-    fn rgb(&self, x: usize, y: usize) -> [f32; 3] {
+    fn chroma(&self, x: usize, y: usize) -> (f32, f32) {
         let c = (y / 2) * self.cstride + (x / 2) * self.cstep;
-        let get = |i: usize| self.d.get(i).copied().unwrap_or(0) as f32;
-        let (yy, u, v) = (get(y * self.s + x), get(self.u_off + c) - 128.0, get(self.v_off + c) - 128.0);
+        debug_assert!(self.u_off + c < self.d.len() && self.v_off + c < self.d.len());
+        // SAFETY: x < w, y < h with even w, h; `with_stride` checked the chroma plane(s)
+        // cover (h/2 - 1) * cstride + w/2 * cstep bytes after their offsets.
+        unsafe {
+            (*self.d.get_unchecked(self.u_off + c) as f32 - 128.0, *self.d.get_unchecked(self.v_off + c) as f32 - 128.0)
+        }
+    }
+
+    #[inline(always)]
+    fn to_rgb(&self, yy: f32, u: f32, v: f32) -> [f32; 3] {
         let (r, g, b) = if self.limited {
             let l = (yy - 16.0) * 1.164_383;
             (l + 1.596_027 * v, l - 0.391_762 * u - 0.812_968 * v, l + 2.017_232 * u)
@@ -362,6 +388,33 @@ impl Pixels for Yuv<'_> {
             (yy + 1.402 * v, yy - 0.344_136 * u - 0.714_136 * v, yy + 1.772 * u)
         };
         [r.clamp(0.0, 255.0), g.clamp(0.0, 255.0), b.clamp(0.0, 255.0)]
+    }
+}
+
+impl Pixels for Yuv<'_> {
+    #[inline(always)]
+    fn size(&self) -> (usize, usize) {
+        (self.w, self.h)
+    }
+    #[inline(always)]
+    fn rgb(&self, x: usize, y: usize) -> [f32; 3] {
+        let (u, v) = self.chroma(x, y);
+        self.to_rgb(self.luma(x, y), u, v)
+    }
+    /// Blends Y, U and V first and converts once (the conversion is linear up to the
+    /// final clamp), four times fewer conversions than blending RGB.
+    #[inline(always)]
+    fn blend(&self, xa: usize, xb: usize, ya: usize, yb: usize, fx: f32, fy: f32) -> [f32; 3] {
+        let lerp = |a: f32, b: f32, t: f32| a + (b - a) * t;
+        let yy =
+            lerp(lerp(self.luma(xa, ya), self.luma(xb, ya), fx), lerp(self.luma(xa, yb), self.luma(xb, yb), fx), fy);
+        let (u00, v00) = self.chroma(xa, ya);
+        let (u10, v10) = self.chroma(xb, ya);
+        let (u01, v01) = self.chroma(xa, yb);
+        let (u11, v11) = self.chroma(xb, yb);
+        let u = lerp(lerp(u00, u10, fx), lerp(u01, u11, fx), fy);
+        let v = lerp(lerp(v00, v10, fx), lerp(v01, v11, fx), fy);
+        self.to_rgb(yy, u, v)
     }
 }
 
@@ -399,14 +452,7 @@ fn bilinear<P: Pixels>(px: &P, x: f32, y: f32, fw: usize, fh: usize, maxx: i32, 
     let xb = (x0 + 1).clamp(0, maxx) as usize;
     let ya = y0.clamp(0, maxy) as usize;
     let yb = (y0 + 1).clamp(0, maxy) as usize;
-    let (p00, p10, p01, p11) = (px.rgb(xa, ya), px.rgb(xb, ya), px.rgb(xa, yb), px.rgb(xb, yb));
-    let mut o = [0.0; 3];
-    for c in 0..3 {
-        let top = p00[c] + (p10[c] - p00[c]) * fx;
-        let bot = p01[c] + (p11[c] - p01[c]) * fx;
-        o[c] = top + (bot - top) * fy;
-    }
-    o
+    px.blend(xa, xb, ya, yb, fx, fy)
 }
 
 impl Job {

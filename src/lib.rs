@@ -26,6 +26,9 @@
 //!   wheel, sha256-checked) at build time and use it when `ORT_DYLIB_PATH` is unset.
 //!   Turn default features off to ship your own runtime and download nothing.
 //! - `cli` (default): the `liveface` command-line tool.
+//! - `video` (default): MP4/MOV + H.264 decoding without system libraries, audio
+//!   extraction, the H.264 evidence video and the JPEG best frame ([`video`]).
+//! - `ffmpeg`: every other codec and container through the system FFmpeg libraries.
 //! - `camera`: camera capture through nokhwa ([`source::Camera`]).
 #![deny(missing_docs)]
 
@@ -40,6 +43,8 @@ pub mod signals;
 mod smoothing;
 pub mod source;
 mod track;
+#[cfg(feature = "video")]
+pub mod video;
 
 pub use detect::Detection;
 pub use engine::{Engine, EngineBuilder};

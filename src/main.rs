@@ -30,7 +30,8 @@ enum Cmd {
 
 #[derive(clap::Args)]
 struct AnalyzeArgs {
-    /// An image file or a directory of frames (png/jpg/bmp, played in name order).
+    /// An image, a video, a directory of frames (png/jpg/bmp, played in name order) or a
+    /// directory of videos (one summary line per video).
     path: PathBuf,
     /// Write an overlay PNG per frame into this directory.
     #[arg(long)]
@@ -59,6 +60,9 @@ struct AnalyzeArgs {
     /// ONNX Runtime threads per inference.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Videos analysed in parallel when PATH is a directory of videos.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
 }
 
 #[derive(Serialize)]
@@ -116,6 +120,8 @@ struct SummaryBody {
     wall_ms: f64,
     frames_per_second: f64,
     runtime: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    video: Option<serde_json::Value>,
     stages: Stages,
 }
 
@@ -126,6 +132,67 @@ struct Stages {
     iris: Stat,
     signals: Stat,
     total: Stat,
+}
+
+/// Per-stage timing collector for the summary line.
+#[derive(Default)]
+struct Stats {
+    frames: usize,
+    errors: usize,
+    with_face: usize,
+    max_faces: usize,
+    ids: std::collections::BTreeSet<u64>,
+    det: Vec<u32>,
+    mesh: Vec<u32>,
+    iris: Vec<u32>,
+    sig: Vec<u32>,
+    total: Vec<u32>,
+}
+
+impl Stats {
+    fn add(&mut self, r: &FrameReport) {
+        let t = r.timings;
+        if r.detector_ran {
+            self.det.push(t.detect_us);
+        }
+        if r.face.is_some() || t.mesh_us > 0 {
+            self.mesh.push(t.mesh_us);
+        }
+        if t.iris_us > 0 {
+            self.iris.push(t.iris_us);
+            self.sig.push(t.signals_us);
+        }
+        self.total.push(t.total_us);
+        self.max_faces = self.max_faces.max(r.faces_detected);
+        if let Some(f) = &r.face {
+            self.with_face += 1;
+            self.ids.insert(f.id);
+        }
+    }
+
+    fn summary(self, path: &Path, engine_load_ms: f64, wall: f64, runtime: String) -> SummaryBody {
+        SummaryBody {
+            path: path.display().to_string(),
+            frames: self.frames,
+            errors: self.errors,
+            frames_with_face: self.with_face,
+            face_ratio: if self.frames > 0 { self.with_face as f64 / self.frames as f64 } else { 0.0 },
+            tracks: self.ids.len(),
+            max_faces_detected: self.max_faces,
+            engine_load_ms,
+            wall_ms: wall * 1e3,
+            frames_per_second: if wall > 0.0 { self.frames as f64 / wall } else { 0.0 },
+            runtime,
+            video: None,
+            stages: Stages {
+                detect: stat(self.det),
+                mesh: stat(self.mesh),
+                iris: stat(self.iris),
+                signals: stat(self.sig),
+                total: stat(self.total),
+            },
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -168,41 +235,75 @@ fn cameras() -> anyhow::Result<ExitCode> {
     bail!("this build has no camera support; rebuild with `--features camera`")
 }
 
+fn tracker_config(a: &AnalyzeArgs) -> TrackerConfig {
+    TrackerConfig {
+        detect_interval: a.detect_interval,
+        smoothing: if a.no_smoothing { None } else { Some(Default::default()) },
+        ..Default::default()
+    }
+}
+
+fn compact(report: &mut FrameReport) {
+    if let Some(f) = &mut report.face {
+        f.landmarks.clear();
+        for e in &mut f.eyes {
+            e.contour.clear();
+        }
+    }
+}
+
 fn analyze(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    if a.path.is_dir() {
+        let images = liveface::source::list_images(&a.path)?;
+        if images.is_empty() {
+            return analyze_video_dir(&a);
+        }
+    } else if !a.path.is_file() {
+        bail!("no such file or directory: {}", a.path.display());
+    } else if is_video(&a.path) {
+        return analyze_video(&a);
+    }
+    analyze_images(&a)
+}
+
+#[cfg(feature = "video")]
+fn is_video(p: &Path) -> bool {
+    liveface::video::is_video_path(p)
+}
+
+#[cfg(not(feature = "video"))]
+fn is_video(_: &Path) -> bool {
+    false
+}
+
+fn build_engine(a: &AnalyzeArgs) -> anyhow::Result<(Engine, f64)> {
+    let t_load = Instant::now();
+    let engine = Engine::builder().intra_threads(a.threads).build()?;
+    Ok((engine, t_load.elapsed().as_secs_f64() * 1e3))
+}
+
+fn analyze_images(a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let extra = Rotation::from_degrees(a.rotate)?;
     let inputs: Box<dyn Iterator<Item = (PathBuf, liveface::Result<OwnedFrame>)>> = if a.path.is_dir() {
         let seq = ImageSequence::open(&a.path, a.fps)?;
         if seq.is_empty() {
-            bail!("no images (png/jpg/bmp) in directory {}", a.path.display());
+            bail!("no images (png/jpg/bmp) or videos in directory {}", a.path.display());
         }
         Box::new(seq)
-    } else if a.path.is_file() {
-        Box::new(std::iter::once((a.path.clone(), load_image(&a.path))))
     } else {
-        bail!("no such file or directory: {}", a.path.display());
+        Box::new(std::iter::once((a.path.clone(), load_image(&a.path))))
     };
     if let Some(dir) = &a.overlay {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create overlay directory {}", dir.display()))?;
     }
-
-    let t_load = Instant::now();
-    let engine = Engine::builder().intra_threads(a.threads).build()?;
-    let engine_load_ms = t_load.elapsed().as_secs_f64() * 1e3;
-    let config = TrackerConfig {
-        detect_interval: a.detect_interval,
-        smoothing: if a.no_smoothing { None } else { Some(Default::default()) },
-        ..Default::default()
-    };
-    let mut tracker = engine.tracker_with(config)?;
-
+    let (engine, engine_load_ms) = build_engine(a)?;
+    let mut tracker = engine.tracker_with(tracker_config(a))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let (mut frames, mut errors, mut with_face, mut max_faces) = (0usize, 0usize, 0usize, 0usize);
-    let mut ids = std::collections::BTreeSet::new();
-    let (mut det, mut mesh, mut iris, mut sig, mut total) = (vec![], vec![], vec![], vec![], vec![]);
+    let mut stats = Stats::default();
     let t_wall = Instant::now();
     for (i, (path, frame)) in inputs.enumerate() {
-        frames += 1;
+        stats.frames += 1;
         let source = path.display().to_string();
         let result = frame.and_then(|mut f| {
             f.rotation = compose(f.rotation, extra);
@@ -218,69 +319,156 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         let mut report = match result {
             Ok(r) => r,
             Err(e) => {
-                errors += 1;
+                stats.errors += 1;
                 write_line(&mut out, &ErrorLine { frame: i, source, error: e.to_string() })?;
                 continue;
             }
         };
-        let t = report.timings;
-        if report.detector_ran {
-            det.push(t.detect_us);
-        }
-        if report.face.is_some() || t.mesh_us > 0 {
-            mesh.push(t.mesh_us);
-        }
-        if t.iris_us > 0 {
-            iris.push(t.iris_us);
-            sig.push(t.signals_us);
-        }
-        total.push(t.total_us);
-        max_faces = max_faces.max(report.faces_detected);
-        if let Some(f) = &mut report.face {
-            with_face += 1;
-            ids.insert(f.id);
-            if a.compact {
-                f.landmarks.clear();
-                for e in &mut f.eyes {
-                    e.contour.clear();
-                }
-            }
+        stats.add(&report);
+        if a.compact {
+            compact(&mut report);
         }
         if !a.summary_only {
             write_line(&mut out, &Line { frame: i, source, report: &report })?;
         }
     }
-    let wall = t_wall.elapsed().as_secs_f64();
-    let summary = Summary {
-        summary: SummaryBody {
-            path: a.path.display().to_string(),
-            frames,
-            errors,
-            frames_with_face: with_face,
-            face_ratio: if frames > 0 { with_face as f64 / frames as f64 } else { 0.0 },
-            tracks: ids.len(),
-            max_faces_detected: max_faces,
-            engine_load_ms,
-            wall_ms: wall * 1e3,
-            frames_per_second: if wall > 0.0 { frames as f64 / wall } else { 0.0 },
-            runtime: engine.runtime().path.display().to_string(),
-            stages: Stages {
-                detect: stat(det),
-                mesh: stat(mesh),
-                iris: stat(iris),
-                signals: stat(sig),
-                total: stat(total),
-            },
-        },
-    };
-    write_line(&mut out, &summary)?;
+    let (frames, errors) = (stats.frames, stats.errors);
+    let body = stats.summary(&a.path, engine_load_ms, t_wall.elapsed().as_secs_f64(), runtime_path(&engine));
+    write_line(&mut out, &Summary { summary: body })?;
     out.flush().ok();
     Ok(if errors == frames { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-fn write_line<W: Write, T: Serialize>(out: &mut W, v: &T) -> anyhow::Result<()> {
-    serde_json::to_writer(&mut *out, v)?;
-    match out.write_all(b"\n") {
+fn runtime_path(engine: &Engine) -> String {
+    engine.runtime().path.display().to_string()
+}
+
+#[cfg(not(feature = "video"))]
+fn analyze_video(a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    bail!("this build cannot read videos; rebuild with the `video` feature: {}", a.path.display())
+}
+
+#[cfg(not(feature = "video"))]
+fn analyze_video_dir(a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    bail!("no images in {} (videos need the `video` feature)", a.path.display())
+}
+
+/// Tracks one video; per-frame lines go to `out` unless `lines` is false.
+#[cfg(feature = "video")]
+fn run_video(
+    a: &AnalyzeArgs,
+    engine: &Engine,
+    engine_load_ms: f64,
+    path: &Path,
+    out: &mut dyn Write,
+    lines: bool,
+) -> anyhow::Result<SummaryBody> {
+    if let Some(dir) = &a.overlay {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create overlay directory {}", dir.display()))?;
+    }
+    let mut stats = Stats::default();
+    let t_wall = Instant::now();
+    let source = path.display().to_string();
+    let run = liveface::video::track_video(engine, path, tracker_config(a), |i, frame, report| {
+        stats.frames += 1;
+        stats.add(report);
+        if let Some(dir) = &a.overlay {
+            let view = frame.as_frame()?;
+            liveface::overlay::write_png(&view, report, &dir.join(format!("{:06}_{}.png", i, stem(path))))?;
+        }
+        if lines && !a.summary_only {
+            let mut r = report.clone();
+            if a.compact {
+                compact(&mut r);
+            }
+            write_line(out, &Line { frame: i, source: source.clone(), report: &r })
+                .map_err(|e| liveface::Error::custom(liveface::ErrorKind::Io, e.to_string()))?;
+        }
+        Ok(())
+    });
+    let run = run?;
+    let mut body = stats.summary(path, engine_load_ms, t_wall.elapsed().as_secs_f64(), runtime_path(engine));
+    body.video = Some(serde_json::to_value(&run)?);
+    Ok(body)
+}
+
+#[cfg(feature = "video")]
+fn analyze_video(a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let (engine, engine_load_ms) = build_engine(a)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let body = run_video(a, &engine, engine_load_ms, &a.path, &mut out, true)?;
+    write_line(&mut out, &Summary { summary: body })?;
+    out.flush().ok();
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(feature = "video")]
+fn analyze_video_dir(a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    use rayon::prelude::*;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&a.path)
+        .with_context(|| format!("cannot list {}", a.path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && is_video(p))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no images or videos in directory {}", a.path.display());
+    }
+    if a.jobs == 0 {
+        bail!("--jobs must be at least 1");
+    }
+    let bar = indicatif::ProgressBar::new(files.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} videos {elapsed} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.jobs)
+        .thread_name(|i| format!("liveface-job-{i}"))
+        .build()
+        .context("cannot start the worker pool")?;
+    let out = std::sync::Mutex::new(std::io::stdout());
+    let t_wall = Instant::now();
+    let failed = std::sync::atomic::AtomicUsize::new(0);
+    pool.install(|| {
+        files.par_iter().for_each_init(
+            || build_engine(a),
+            |engine, path| {
+                let result = match engine {
+                    Ok((engine, load_ms)) => run_video(a, engine, *load_ms, path, &mut std::io::sink(), false),
+                    Err(e) => Err(anyhow::anyhow!("{e:#}")),
+                };
+                let line = match result {
+                    Ok(body) => serde_json::to_string(&Summary { summary: body }),
+                    Err(e) => {
+                        failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        serde_json::to_string(
+                            &serde_json::json!({"file": path.display().to_string(), "error": format!("{e:#}")}),
+                        )
+                    }
+                };
+                if let (Ok(line), Ok(mut o)) = (line, out.lock()) {
+                    let _ = writeln!(o, "{line}");
+                }
+                bar.set_message(stem(path));
+                bar.inc(1);
+            },
+        )
+    });
+    bar.finish_and_clear();
+    let n = files.len();
+    let bad = failed.load(std::sync::atomic::Ordering::Relaxed);
+    let done = serde_json::json!({"batch": {"path": a.path.display().to_string(), "files": n, "failed": bad,
+        "jobs": a.jobs, "wall_ms": t_wall.elapsed().as_secs_f64() * 1e3}});
+    println!("{done}");
+    Ok(if bad == n { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn write_line<W: Write + ?Sized, T: Serialize>(out: &mut W, v: &T) -> anyhow::Result<()> {
+    let mut line = serde_json::to_vec(v)?;
+    line.push(b'\n');
+    match out.write_all(&line) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         r => Ok(r?),
     }

@@ -218,10 +218,10 @@ pub(crate) fn roi_from_landmarks(lm: &[[f32; 3]]) -> Roi {
     Roi { cx: c * mx - s * my, cy: s * mx + c * my, side: 1.5 * (maxx - minx).max(maxy - miny), angle }
 }
 
-/// 2×2 supersampling only when a crop shrinks the picture 3× or more (a face close to a
-/// 720p+ camera); below that plain bilinear, as MediaPipe feeds its models.
+/// 2×2 supersampling only when a crop shrinks the picture 4× or more (a face filling a
+/// 1080p+ frame); below that plain bilinear, as MediaPipe feeds its models.
 fn crop_taps(m: &Affine) -> usize {
-    if m.scale() >= 3.0 {
+    if m.scale() >= 4.0 {
         2
     } else {
         1

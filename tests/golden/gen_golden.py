@@ -3,7 +3,7 @@
 
 An independent numpy implementation of liveface's first-frame pipeline (the spec in
 notes/models.md): bilinear sampling with replicated borders (2x2 supersampling when a
-crop shrinks the picture 3x or more; for the detector
+crop shrinks the picture 4x or more; for the detector
 letterbox only beyond an 8x shrink), BlazeFace letterbox + 896 anchors + weighted NMS,
 the detection ROI, the 192x192 mesh crop, the 64x64 iris crops (left eye mirrored), and
 the mapping of every output back to buffer pixels.
@@ -74,7 +74,7 @@ def apply(m, pts):
 
 def taps_for(m):
     scale = math.sqrt(abs(m[0, 0] * m[1, 1] - m[0, 1] * m[1, 0]))
-    return 2 if scale >= 3.0 else 1
+    return 2 if scale >= 4.0 else 1
 
 
 def anchors():
