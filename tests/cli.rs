@@ -61,3 +61,65 @@ fn missing_path_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/clip"));
 }
+
+/// A short H.264 MP4 of the astronaut (5 frames, 25 fps).
+#[cfg(feature = "video")]
+fn tiny_clip() -> Vec<u8> {
+    use liveface::video::{EvidenceConfig, EvidenceEncoder};
+    use liveface::{FrameRef, PixelFormat};
+    let a = common::astronaut();
+    let mut enc = EvidenceEncoder::new(EvidenceConfig { width: 512, ..Default::default() }).unwrap();
+    for i in 0..5 {
+        enc.push(&FrameRef::new(&a.data, 512, 512, PixelFormat::Rgb8).unwrap().at_us(i * 40_000)).unwrap();
+    }
+    enc.finish().unwrap().mp4
+}
+
+#[cfg(feature = "video")]
+#[test]
+fn analyze_video_prints_frames_with_presentation_times() {
+    let dir = std::env::temp_dir().join(format!("liveface-cli-video-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let clip = dir.join("clip.mp4");
+    std::fs::write(&clip, tiny_clip()).unwrap();
+    let out = liveface().arg("analyze").arg(&clip).arg("--compact").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let l = lines(&out.stdout);
+    assert_eq!(l.len(), 6);
+    for (i, line) in l[..5].iter().enumerate() {
+        assert_eq!(line["timestamp_us"], i as i64 * 40_000);
+        assert!(line["face"].is_object());
+    }
+    let s = &l[5]["summary"];
+    assert_eq!(s["frames"], 5);
+    assert_eq!(s["video"]["info"]["codec"], "h264");
+    assert_eq!(s["video"]["info"]["backend"], "native");
+}
+
+#[cfg(feature = "video")]
+#[test]
+fn analyze_directory_of_videos_in_parallel_with_a_corrupt_file() {
+    let dir = std::env::temp_dir().join(format!("liveface-cli-videos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let clip = tiny_clip();
+    for name in ["a.mp4", "b.mp4", "c.mp4"] {
+        std::fs::write(dir.join(name), &clip).unwrap();
+    }
+    std::fs::write(dir.join("broken.mp4"), &clip[..clip.len() / 2]).unwrap();
+    let out = liveface().arg("analyze").arg(&dir).args(["--jobs", "2"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Piped: no progress bar on stderr.
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("videos"), "{}", String::from_utf8_lossy(&out.stderr));
+    let l = lines(&out.stdout);
+    assert_eq!(l.len(), 5);
+    let summaries = l.iter().filter(|v| v["summary"].is_object()).count();
+    let errors: Vec<_> = l.iter().filter(|v| v["error"].is_string()).collect();
+    assert_eq!(summaries, 3);
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0]["file"].as_str().unwrap().ends_with("broken.mp4"));
+    let batch = &l.last().unwrap()["batch"];
+    assert_eq!(
+        (batch["files"].as_u64(), batch["failed"].as_u64(), batch["jobs"].as_u64()),
+        (Some(4), Some(1), Some(2))
+    );
+}

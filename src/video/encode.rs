@@ -1,5 +1,13 @@
 //! The evidence video for the cloud API: H.264 (OpenH264, Constrained Baseline) in MP4
-//! (muxide, moov first), 320 px wide and 25 fps by default, within a byte budget.
+//! (muxide, moov first), 320 px wide and 25 fps by default, within a byte budget, with
+//! an optional Opus audio track.
+//!
+//! Audio is Opus (pure-Rust `opus-rs`, 16 kHz mono, 24 kbit/s) rather than AAC: it needs
+//! no system library and no patent-encumbered or non-free encoder (the only embeddable
+//! Rust AAC encoder bundles FDK-AAC under Fraunhofer's own licence), it is better than
+//! AAC for speech at this bitrate, and Opus in MP4 is standard (ffmpeg, browsers and
+//! Android play it). The audio is cut to the video's time window and starts at the first
+//! video frame, so the two stay aligned to the sample.
 //!
 //! Frames are pushed as they arrive (any pixel format, orientation and rate); each is
 //! turned upright and downscaled at once, so only small I420 pictures are kept. `finish`
@@ -83,7 +91,12 @@ pub struct EvidenceEncoder {
     size: Option<(u32, u32)>,
     pictures: Vec<(i64, Vec<u8>)>,
     rgb: Vec<f32>,
+    /// Mono 16 kHz audio and the capture time of its first sample.
+    audio: Option<(i64, Vec<f32>)>,
 }
+
+/// Opus frame: 20 ms at 16 kHz.
+const OPUS_FRAME: usize = 320;
 
 impl EvidenceEncoder {
     /// # Errors
@@ -93,7 +106,7 @@ impl EvidenceEncoder {
         if !(16..=4096).contains(&config.width) || !(1.0..=120.0).contains(&config.fps) || config.max_bytes < 10_000 {
             return Err(Error::new(ErrorKind::Config, format!("invalid evidence video settings {config:?}")));
         }
-        Ok(EvidenceEncoder { config, size: None, pictures: Vec::new(), rgb: Vec::new() })
+        Ok(EvidenceEncoder { config, size: None, pictures: Vec::new(), rgb: Vec::new(), audio: None })
     }
 
     /// Adds one frame (ignored outside the configured time window).
@@ -129,6 +142,23 @@ impl EvidenceEncoder {
         self.rgb.resize(w * h * 3, 0.0);
         frame.sample_rgb(&m, w, h, taps, 1.0, 0.0, None, 0.0, &mut self.rgb);
         self.pictures.push((t, rgb_to_i420_limited(&self.rgb, w, h)));
+        Ok(())
+    }
+
+    /// Adds mono audio (any rate, resampled to 16 kHz) whose first sample was captured at
+    /// `start_us` on the frames' clock. Later calls append (gaps are not filled).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] for a zero sample rate.
+    pub fn push_audio(&mut self, samples: &[f32], sample_rate: u32, start_us: i64) -> Result<()> {
+        if sample_rate == 0 {
+            return Err(Error::new(ErrorKind::Config, "audio sample rate 0"));
+        }
+        let pcm = super::audio::resample_mono(samples, sample_rate, 16_000);
+        match &mut self.audio {
+            Some((_, buf)) => buf.extend_from_slice(&pcm),
+            None => self.audio = Some((start_us, pcm)),
+        }
         Ok(())
     }
 
@@ -170,8 +200,9 @@ impl EvidenceEncoder {
         // 4% for the container, then what the budget allows.
         let budget_bps = ((self.config.max_bytes as f64 * 0.96 * 8.0) / duration_s.max(0.04)) as u32;
         let mut bitrate = self.config.bitrate_bps.min(budget_bps).max(20_000);
+        let opus = self.encode_opus(t0, ticks as f64 / self.config.fps as f64)?;
         for pass in 1..=5 {
-            let mp4 = self.encode_pass(w, h, &order, bitrate)?;
+            let mp4 = self.encode_pass(w, h, &order, bitrate, opus.as_deref())?;
             if (mp4.len() as u64) <= self.config.max_bytes {
                 return Ok(EvidenceVideo {
                     mp4,
@@ -192,7 +223,36 @@ impl EvidenceEncoder {
         ))
     }
 
-    fn encode_pass(&self, w: u32, h: u32, order: &[usize], bitrate: u32) -> Result<Vec<u8>> {
+    /// Opus packets covering `[t0, t0 + duration)`, or `None` without audio.
+    fn encode_opus(&self, t0: i64, duration_s: f64) -> Result<Option<Vec<Vec<u8>>>> {
+        let Some((start_us, pcm)) = &self.audio else { return Ok(None) };
+        // Sample k of the track plays at t0 + k / 16 kHz.
+        let offset = ((t0 - start_us) as f64 * 16_000.0 / 1e6).round() as i64;
+        let n = (duration_s * 16_000.0).round() as usize;
+        let mut track = vec![0.0f32; n.div_ceil(OPUS_FRAME) * OPUS_FRAME];
+        for (k, v) in track.iter_mut().enumerate().take(n) {
+            let src = offset + k as i64;
+            if src >= 0 {
+                if let Some(s) = pcm.get(src as usize) {
+                    *v = s.clamp(-1.0, 1.0);
+                }
+            }
+        }
+        let mut enc = opus_rs::OpusEncoder::new(16_000, 1, opus_rs::Application::Voip)
+            .map_err(|e| Error::new(ErrorKind::Encode, format!("cannot start the Opus encoder: {e}")))?;
+        enc.bitrate_bps = 24_000;
+        let mut packets = Vec::with_capacity(track.len() / OPUS_FRAME);
+        let mut buf = vec![0u8; 1500];
+        for frame in track.chunks_exact(OPUS_FRAME) {
+            let len = enc
+                .encode(frame, OPUS_FRAME, &mut buf)
+                .map_err(|e| Error::new(ErrorKind::Encode, format!("Opus encoding failed: {e}")))?;
+            packets.push(buf[..len].to_vec());
+        }
+        Ok(Some(packets))
+    }
+
+    fn encode_pass(&self, w: u32, h: u32, order: &[usize], bitrate: u32, opus: Option<&[Vec<u8>]>) -> Result<Vec<u8>> {
         let enc_err = |e: String| Error::new(ErrorKind::Encode, e);
         let fps = self.config.fps;
         let config = EncoderConfig::new()
@@ -206,11 +266,15 @@ impl EvidenceEncoder {
             .map_err(|e| enc_err(format!("cannot start the H.264 encoder: {e}")))?;
         let mut out = Vec::new();
         {
-            let mut muxer = muxide::api::MuxerBuilder::new(&mut out)
+            let mut builder = muxide::api::MuxerBuilder::new(&mut out)
                 .video(muxide::api::VideoCodec::H264, w, h, fps as f64)
-                .with_fast_start(true)
-                .build()
-                .map_err(|e| enc_err(format!("cannot start the MP4 muxer: {e}")))?;
+                .with_fast_start(true);
+            if opus.is_some() {
+                builder = builder.audio(muxide::api::AudioCodec::Opus, 48_000, 1);
+            }
+            let mut muxer = builder.build().map_err(|e| enc_err(format!("cannot start the MP4 muxer: {e}")))?;
+            let packets = opus.unwrap_or(&[]);
+            let mut next_audio = 0usize;
             let (wu, hu) = (w as usize, h as usize);
             let mut annexb = Vec::new();
             for (k, &idx) in order.iter().enumerate() {
@@ -231,6 +295,16 @@ impl EvidenceEncoder {
                     matches!(bs.frame_type(), openh264::encoder::FrameType::IDR | openh264::encoder::FrameType::I);
                 let pts = k as f64 / fps as f64;
                 muxer.write_video(pts, &annexb, key).map_err(|e| enc_err(format!("MP4 muxing failed: {e}")))?;
+                // Interleave: audio packets up to this video time.
+                while next_audio < packets.len() && next_audio as f64 * 0.02 <= pts {
+                    muxer
+                        .write_audio(next_audio as f64 * 0.02, &packets[next_audio])
+                        .map_err(|e| enc_err(format!("MP4 audio muxing failed: {e}")))?;
+                    next_audio += 1;
+                }
+            }
+            for (i, p) in packets.iter().enumerate().skip(next_audio) {
+                muxer.write_audio(i as f64 * 0.02, p).map_err(|e| enc_err(format!("MP4 audio muxing failed: {e}")))?;
             }
             muxer.finish().map_err(|e| enc_err(format!("MP4 muxing failed: {e}")))?;
         }

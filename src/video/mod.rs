@@ -85,6 +85,48 @@ impl std::fmt::Debug for VideoReader {
     }
 }
 
+/// Fuzzing entry point: parses `data` as MP4 and walks every sample of every track
+/// through the Annex B conversion. Never panics; returns the number of samples walked.
+#[doc(hidden)]
+pub fn fuzz_demux(data: &[u8]) -> usize {
+    let Ok(movie) = mp4::parse(data) else { return 0 };
+    let mut walked = 0;
+    let mut buf = Vec::new();
+    for t in &movie.tracks {
+        for s in &t.samples {
+            let (a, b) = (s.offset as usize, s.offset as usize + s.size as usize);
+            let Some(bytes) = data.get(a..b) else { continue };
+            if let mp4::Codec::Avc { nal_len, .. } = &t.codec {
+                buf.clear();
+                let _ = mp4::avcc_to_annexb(bytes, *nal_len, &mut buf);
+            }
+            walked += 1;
+        }
+    }
+    walked
+}
+
+/// One track as [`probe_tracks`] sees it: (`"video"`/`"audio"`, codec, samples, first
+/// and last presentation time in µs).
+#[doc(hidden)]
+pub type TrackSummary = (&'static str, String, usize, i64, i64);
+
+/// Tracks of an MP4 held in memory. For tests and diagnostics.
+#[doc(hidden)]
+pub fn probe_tracks(data: &[u8]) -> Result<Vec<TrackSummary>> {
+    let movie = mp4::parse(data)?;
+    Ok(movie
+        .tracks
+        .iter()
+        .map(|t| {
+            let kind = if t.kind == mp4::TrackKind::Video { "video" } else { "audio" };
+            let first = t.samples.iter().map(|s| s.pts).min().unwrap_or(0);
+            let last = t.samples.iter().map(|s| s.pts).max().unwrap_or(0);
+            (kind, t.codec.name(), t.samples.len(), t.pts_us(first), t.pts_us(last))
+        })
+        .collect())
+}
+
 /// Whether a path looks like a video file by its extension.
 pub fn is_video_path(p: &Path) -> bool {
     const EXT: [&str; 12] = ["mp4", "mov", "m4v", "3gp", "avi", "mpg", "mpeg", "webm", "mkv", "hevc", "ts", "flv"];
