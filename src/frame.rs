@@ -228,6 +228,15 @@ impl<'a> FrameRef<'a> {
         }
     }
 
+    /// The pixels as one tight RGB8 slice when the frame is RGB8, tightly packed, upright
+    /// and not mirrored (fast paths can then skip resampling).
+    pub(crate) fn packed_rgb8(&self) -> Option<&'a [u8]> {
+        let row = self.width as usize * 3;
+        let ok =
+            self.format == PixelFormat::Rgb8 && self.stride == row && self.rotation == Rotation::R0 && !self.mirror;
+        ok.then(|| self.data.get(..row * self.height as usize)).flatten()
+    }
+
     /// Map from upright-picture coordinates to buffer coordinates (continuous pixels).
     pub(crate) fn upright_to_buffer(&self) -> Affine {
         let (w, h) = (self.width as f32, self.height as f32);

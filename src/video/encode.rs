@@ -138,7 +138,9 @@ impl EvidenceEncoder {
         let sx = uw as f32 / w as f32;
         let sy = uh as f32 / h as f32;
         let m = Affine { a: sx, b: 0.0, c: 0.0, d: sy, tx: 0.0, ty: 0.0 };
-        let taps = (sx.max(sy).ceil() as usize).clamp(1, 4);
+        // Bilinear at the centre of each output pixel already averages a 2x2 block, so one
+        // tap covers shrinking up to 2x; each further 2x adds a tap per axis.
+        let taps = ((sx.max(sy) / 2.0).ceil() as usize).clamp(1, 4);
         self.rgb.resize(w * h * 3, 0.0);
         frame.sample_rgb(&m, w, h, taps, 1.0, 0.0, None, 0.0, &mut self.rgb);
         self.pictures.push((t, rgb_to_i420_limited(&self.rgb, w, h)));

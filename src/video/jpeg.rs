@@ -40,10 +40,16 @@ pub fn encode_best_frame(frame: &FrameRef, config: &BestFrameConfig) -> Result<V
         1.0
     };
     let (w, h) = (((uw as f32 / scale).round() as usize).max(1), ((uh as f32 / scale).round() as usize).max(1));
-    let mut rgbf = vec![0.0f32; w * h * 3];
-    let m = Affine { a: uw as f32 / w as f32, b: 0.0, c: 0.0, d: uh as f32 / h as f32, tx: 0.0, ty: 0.0 };
-    frame.sample_rgb(&m, w, h, (scale.ceil() as usize).clamp(1, 4), 1.0, 0.0, None, 0.0, &mut rgbf);
-    let rgb: Vec<u8> = rgbf.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect();
+    let rgb: Vec<u8> = match frame.packed_rgb8() {
+        // Already upright, tight RGB at the output size: encode the caller's bytes.
+        Some(bytes) if scale == 1.0 => bytes.to_vec(),
+        _ => {
+            let mut rgbf = vec![0.0f32; w * h * 3];
+            let m = Affine { a: uw as f32 / w as f32, b: 0.0, c: 0.0, d: uh as f32 / h as f32, tx: 0.0, ty: 0.0 };
+            frame.sample_rgb(&m, w, h, (scale.ceil() as usize).clamp(1, 4), 1.0, 0.0, None, 0.0, &mut rgbf);
+            rgbf.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect()
+        }
+    };
     let (w16, h16) = (u16::try_from(w), u16::try_from(h));
     let (Ok(w16), Ok(h16)) = (w16, h16) else {
         return Err(Error::new(ErrorKind::Encode, format!("picture {w}x{h} too large for JPEG")));
