@@ -19,7 +19,7 @@ pub struct BestFrameConfig {
 
 impl Default for BestFrameConfig {
     fn default() -> Self {
-        BestFrameConfig { quality: 90, max_bytes: 2_359_296, max_side: 1280 }
+        BestFrameConfig { quality: 90, max_bytes: 2_359_296, max_side: 1920 }
     }
 }
 
