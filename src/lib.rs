@@ -32,6 +32,7 @@
 //! - `camera`: camera capture through nokhwa ([`source::Camera`]).
 #![deny(missing_docs)]
 
+pub mod checks;
 mod detect;
 mod engine;
 mod error;
@@ -39,6 +40,8 @@ mod frame;
 mod geometry;
 mod infer;
 pub mod overlay;
+pub mod quality;
+pub mod session;
 pub mod signals;
 mod smoothing;
 pub mod source;
@@ -46,12 +49,14 @@ mod track;
 #[cfg(feature = "video")]
 pub mod video;
 
+pub use checks::action::{parse_actions, Action, ActionEvent};
 pub use detect::Detection;
 pub use engine::{Engine, EngineBuilder};
 pub use error::{Error, ErrorKind, Result};
 pub use frame::{FrameRef, PixelFormat, Rotation, YuvRange, MAX_DIMENSION};
 pub use geometry::Roi;
 pub use infer::{ModelKind, RuntimeInfo};
+pub use session::{Event, EventKind, Mode, Outcome, Prompt, Reason, Session, SessionConfig};
 pub use smoothing::OneEuroParams;
 pub use track::{EyeReport, FaceReport, FrameReport, Timings, Tracker, TrackerConfig};
 

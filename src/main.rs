@@ -22,6 +22,14 @@ struct Cli {
 enum Cmd {
     /// Track the face in an image or a directory of frames; JSON Lines per frame, then a summary.
     Analyze(AnalyzeArgs),
+    /// Run a liveness session on a recorded clip (or frame directory); prints the outcome
+    /// as JSON and exits 1 when it fails.
+    Precheck(PrecheckArgs),
+    /// Measure detector accuracy against labelled intervals.
+    Eval(EvalArgs),
+    /// Run a liveness session live on a camera (feature `camera`) or a clip played in
+    /// real time, with prompts in the terminal.
+    Live(LiveArgs),
     /// Show the ONNX Runtime and models in use.
     Info,
     /// List cameras (needs the `camera` feature).
@@ -63,6 +71,81 @@ struct AnalyzeArgs {
     /// Videos analysed in parallel when PATH is a directory of videos.
     #[arg(long, default_value_t = 1)]
     jobs: usize,
+}
+
+#[derive(clap::Args)]
+struct SessionArgs {
+    /// Liveness mode (this release: action).
+    #[arg(long, default_value = "action")]
+    mode: String,
+    /// Action sequence: mainland "1,2"/"2,1" (1 open mouth, 2 close eyes) or
+    /// international codes (1 open mouth, 2 blink, 3 nod, 4 shake head).
+    #[arg(long, default_value = "1,2")]
+    actions: String,
+    /// Session timeout from the first frame (ms).
+    #[arg(long, default_value_t = 10_000)]
+    timeout_ms: i64,
+}
+
+impl SessionArgs {
+    fn config(&self) -> anyhow::Result<liveface::SessionConfig> {
+        if self.mode != "action" {
+            bail!("mode {:?} is not available in this release (action only)", self.mode);
+        }
+        let actions = liveface::parse_actions(&self.actions).map_err(|e| anyhow::anyhow!(e))?;
+        let mut c = liveface::SessionConfig::action(actions);
+        c.timeout_ms = self.timeout_ms;
+        Ok(c)
+    }
+}
+
+#[derive(clap::Args)]
+struct PrecheckArgs {
+    /// A video or a directory of frames.
+    path: PathBuf,
+    #[command(flatten)]
+    session: SessionArgs,
+    /// Also print every session event as a JSON line.
+    #[arg(long)]
+    events: bool,
+    /// Frame rate for a frame directory.
+    #[arg(long, default_value_t = 30.0)]
+    fps: f64,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum EvalKind {
+    Blink,
+    Mouth,
+}
+
+#[derive(clap::Args)]
+struct EvalArgs {
+    /// What to evaluate.
+    #[arg(value_enum)]
+    kind: EvalKind,
+    /// CSV with a `clip` column (file stem) and either `start_frame,end_frame` or
+    /// `start_s,end_s` per labelled event (e.g. ../shared/data/blink/blink_intervals.csv).
+    #[arg(long)]
+    labels: PathBuf,
+    /// Clips to evaluate (clips without labels count every detection as a false positive).
+    #[arg(required = true)]
+    clips: Vec<PathBuf>,
+    /// Frames of slack when matching a detection to a labelled interval.
+    #[arg(long, default_value_t = 2)]
+    tolerance_frames: i64,
+}
+
+#[derive(clap::Args)]
+struct LiveArgs {
+    #[command(flatten)]
+    session: SessionArgs,
+    /// Camera index (feature `camera`).
+    #[arg(long, default_value_t = 0)]
+    camera: u32,
+    /// Play this clip in real time instead of a camera.
+    #[arg(long)]
+    source: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -120,6 +203,8 @@ struct SummaryBody {
     wall_ms: f64,
     frames_per_second: f64,
     runtime: String,
+    /// Blink / open-mouth / nod / shake events found (judged against the first frames).
+    actions: Vec<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     video: Option<serde_json::Value>,
     stages: Stages,
@@ -147,10 +232,16 @@ struct Stats {
     iris: Vec<u32>,
     sig: Vec<u32>,
     total: Vec<u32>,
+    scanner: Option<liveface::checks::action::ActionScanner>,
+    actions: Vec<liveface::ActionEvent>,
 }
 
 impl Stats {
     fn add(&mut self, r: &FrameReport) {
+        let scanner = self.scanner.get_or_insert_with(|| {
+            liveface::checks::action::ActionScanner::new(liveface::checks::action::ActionThresholds::default(), 10)
+        });
+        self.actions.extend(scanner.push(r.timestamp_us, r.face.as_ref()));
         let t = r.timings;
         if r.detector_ran {
             self.det.push(t.detect_us);
@@ -183,6 +274,11 @@ impl Stats {
             wall_ms: wall * 1e3,
             frames_per_second: if wall > 0.0 { self.frames as f64 / wall } else { 0.0 },
             runtime,
+            actions: self
+                .actions
+                .iter()
+                .map(|e| serde_json::json!({"action": e.action, "start_s": e.start_us as f64 / 1e6, "end_s": e.end_us as f64 / 1e6, "score": e.score}))
+                .collect(),
             video: None,
             stages: Stages {
                 detect: stat(self.det),
@@ -200,6 +296,9 @@ fn main() -> ExitCode {
     let res = match cli.cmd {
         Cmd::Analyze(a) => analyze(a),
         Cmd::Info => info(),
+        Cmd::Precheck(a) => precheck(a),
+        Cmd::Eval(a) => eval(a),
+        Cmd::Live(a) => live(a),
         Cmd::Cameras => cameras(),
     };
     match res {
@@ -486,4 +585,266 @@ fn compose(a: Rotation, b: Rotation) -> Rotation {
         Rotation::R270 => 270,
     };
     Rotation::from_degrees(deg(a) + deg(b)).unwrap_or(Rotation::R0)
+}
+
+/// Frames of a clip or a frame directory, in order.
+fn frame_source(path: &Path, fps: f64) -> anyhow::Result<Box<dyn Iterator<Item = liveface::Result<OwnedFrame>>>> {
+    if path.is_dir() {
+        let seq = ImageSequence::open(path, fps)?;
+        if seq.is_empty() {
+            bail!("no images in {}", path.display());
+        }
+        return Ok(Box::new(seq.map(|(_, f)| f)));
+    }
+    if !path.is_file() {
+        bail!("no such file or directory: {}", path.display());
+    }
+    open_video(path)
+}
+
+#[cfg(feature = "video")]
+fn open_video(path: &Path) -> anyhow::Result<Box<dyn Iterator<Item = liveface::Result<OwnedFrame>>>> {
+    Ok(Box::new(liveface::video::VideoReader::open(path)?))
+}
+
+#[cfg(not(feature = "video"))]
+fn open_video(path: &Path) -> anyhow::Result<Box<dyn Iterator<Item = liveface::Result<OwnedFrame>>>> {
+    bail!("this build cannot read videos (feature `video`): {}", path.display())
+}
+
+fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
+    let config = a.session.config()?;
+    let engine = Engine::new()?;
+    let mut session = liveface::Session::new(&engine, config)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let t0 = Instant::now();
+    let mut tracking_us = 0u64;
+    for frame in frame_source(&a.path, a.fps)? {
+        let frame = frame?;
+        let view = frame.as_frame()?;
+        let (report, events) = session.push(&view)?;
+        tracking_us += report.timings.total_us as u64;
+        if a.events {
+            for e in &events {
+                write_line(&mut out, e)?;
+            }
+        }
+        if session.is_finished() {
+            break;
+        }
+    }
+    let outcome = session.finish();
+    let wall = t0.elapsed().as_secs_f64();
+    let line = serde_json::json!({
+        "outcome": outcome,
+        "path": a.path.display().to_string(),
+        "wall_ms": wall * 1e3,
+        "session_overhead_ms_per_frame": if outcome.frames > 0 {
+            (wall * 1e6 - tracking_us as f64) / 1e3 / outcome.frames as f64
+        } else { 0.0 },
+    });
+    write_line(&mut out, &line)?;
+    out.flush().ok();
+    Ok(if outcome.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Labelled intervals per clip stem: (start, end, in frames rather than seconds).
+type Labels = std::collections::HashMap<String, Vec<(f64, f64, bool)>>;
+
+fn read_labels(path: &Path) -> anyhow::Result<Labels> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read labels {}", path.display()))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').map(str::trim).collect();
+    let col = |n: &str| header.iter().position(|h| *h == n);
+    let clip = col("clip").context("labels need a `clip` column")?;
+    let frames = col("start_frame").zip(col("end_frame"));
+    let secs = col("start_s").zip(col("end_s"));
+    let mut map: Labels = Default::default();
+    for (n, line) in lines.enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        let get = |i: usize| -> anyhow::Result<f64> {
+            f.get(i).and_then(|v| v.parse().ok()).with_context(|| format!("labels line {}: bad number", n + 2))
+        };
+        let name = f.get(clip).context("short labels line")?.to_string();
+        let iv = match (frames, secs) {
+            (Some((a, b)), _) => (get(a)?, get(b)?, true),
+            (None, Some((a, b))) => (get(a)?, get(b)?, false),
+            _ => bail!("labels need start_frame,end_frame or start_s,end_s columns"),
+        };
+        map.entry(name).or_default().push(iv);
+    }
+    Ok(map)
+}
+
+fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
+    use liveface::checks::action::{ActionScanner, ActionThresholds};
+    let labels = read_labels(&a.labels)?;
+    let want = match a.kind {
+        EvalKind::Blink => liveface::Action::Blink,
+        EvalKind::Mouth => liveface::Action::OpenMouth,
+    };
+    let engine = Engine::new()?;
+    let (mut tp_all, mut fp_all, mut fn_all) = (0usize, 0usize, 0usize);
+    let mut per_clip = Vec::new();
+    for clip in &a.clips {
+        let name = stem(clip);
+        let mut tracker = engine.tracker_with(TrackerConfig { smoothing: None, ..Default::default() })?;
+        let mut scanner = ActionScanner::new(ActionThresholds::default(), 10);
+        let mut times = Vec::new();
+        let mut found = Vec::new();
+        for frame in frame_source(clip, 30.0)? {
+            let frame = frame?;
+            let report = tracker.process(&frame.as_frame()?)?;
+            times.push(report.timestamp_us);
+            found.extend(
+                scanner.push(report.timestamp_us, report.face.as_ref()).into_iter().filter(|e| e.action == want),
+            );
+        }
+        let index_of = |t: i64| times.partition_point(|x| *x < t) as f64;
+        let step = if times.len() > 1 {
+            (times[times.len() - 1] - times[0]) as f64 / (times.len() - 1) as f64
+        } else {
+            33_333.0
+        };
+        let truth = labels.get(&name).cloned().unwrap_or_default();
+        // Everything in frames: detections [start, end) -> [start, end - 1].
+        let dets: Vec<(f64, f64)> = found
+            .iter()
+            .map(|e| (index_of(e.start_us), (index_of(e.end_us) - 1.0).max(index_of(e.start_us))))
+            .collect();
+        let gts: Vec<(f64, f64)> = truth
+            .iter()
+            .map(
+                |&(s, e, in_frames)| {
+                    if in_frames {
+                        (s, e)
+                    } else {
+                        (index_of((s * 1e6) as i64), index_of((e * 1e6) as i64))
+                    }
+                },
+            )
+            .collect();
+        let tol = a.tolerance_frames as f64;
+        let mut used = vec![false; gts.len()];
+        let mut tp = 0;
+        for d in &dets {
+            if let Some(k) = (0..gts.len()).find(|&k| !used[k] && d.0 <= gts[k].1 + tol && d.1 >= gts[k].0 - tol) {
+                used[k] = true;
+                tp += 1;
+            }
+        }
+        let (fp, fneg) = (dets.len() - tp, gts.len() - tp);
+        tp_all += tp;
+        fp_all += fp;
+        fn_all += fneg;
+        let (p, r, f1) = prf(tp, fp, fneg);
+        let line = serde_json::json!({"clip": name, "labelled": gts.len(), "detected": dets.len(), "tp": tp, "fp": fp, "fn": fneg,
+            "precision": p, "recall": r, "f1": f1, "frames": times.len(), "frame_ms": step / 1e3,
+            "detections": found.iter().map(|e| serde_json::json!({"start_s": e.start_us as f64 / 1e6, "end_s": e.end_us as f64 / 1e6, "score": e.score})).collect::<Vec<_>>()});
+        write_line(&mut std::io::stdout(), &line)?;
+        per_clip.push(f1);
+    }
+    let (p, r, f1) = prf(tp_all, fp_all, fn_all);
+    let worst = per_clip.iter().cloned().fold(f64::INFINITY, f64::min);
+    write_line(
+        &mut std::io::stdout(),
+        &serde_json::json!({"overall": {"kind": format!("{:?}", want), "clips": a.clips.len(), "tp": tp_all, "fp": fp_all, "fn": fn_all,
+        "precision": p, "recall": r, "f1": f1, "worst_clip_f1": worst}}),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Precision, recall, F1; an empty set of labels and detections counts as perfect.
+fn prf(tp: usize, fp: usize, fneg: usize) -> (f64, f64, f64) {
+    let p = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
+    let r = if tp + fneg == 0 { 1.0 } else { tp as f64 / (tp + fneg) as f64 };
+    let f = if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) };
+    (p, r, f)
+}
+
+/// Runs a session on frames as they come, printing prompts when they change. Frames
+/// from a clip are paced in real time.
+fn run_live(
+    frames: &mut dyn Iterator<Item = liveface::Result<OwnedFrame>>,
+    session: &mut liveface::Session,
+    out: &mut dyn Write,
+    realtime: bool,
+) -> anyhow::Result<liveface::Outcome> {
+    let start = Instant::now();
+    let mut first_ts = None;
+    for frame in frames {
+        let frame = frame?;
+        if realtime {
+            let t0 = *first_ts.get_or_insert(frame.timestamp_us);
+            let due = std::time::Duration::from_micros((frame.timestamp_us - t0).max(0) as u64);
+            if let Some(wait) = due.checked_sub(start.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+        let (_, events) = session.push(&frame.as_frame()?)?;
+        for e in events {
+            writeln!(out, "[{:6.2}s] {} / {}", e.t_us as f64 / 1e6, e.en, e.zh)?;
+        }
+        if session.is_finished() {
+            break;
+        }
+    }
+    Ok(session.finish())
+}
+
+fn live(a: LiveArgs) -> anyhow::Result<ExitCode> {
+    let engine = Engine::new()?;
+    let mut session = liveface::Session::new(&engine, a.session.config()?)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let outcome = match &a.source {
+        Some(p) => run_live(&mut *frame_source(p, 30.0)?, &mut session, &mut out, true)?,
+        None => live_camera(a.camera, &mut session, &mut out)?,
+    };
+    writeln!(out, "{}", serde_json::to_string(&outcome)?)?;
+    Ok(if outcome.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+#[cfg(feature = "camera")]
+fn live_camera(index: u32, session: &mut liveface::Session, out: &mut dyn Write) -> anyhow::Result<liveface::Outcome> {
+    // Capture on a named thread; a bounded channel of 2 drops frames when tracking is
+    // behind (counted), so prompts stay current.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<liveface::Result<OwnedFrame>>(2);
+    let dropped = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let d2 = dropped.clone();
+    std::thread::Builder::new().name("liveface-camera".into()).spawn(move || {
+        let mut cam = match liveface::source::Camera::open(index) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        loop {
+            let f = cam.next_frame();
+            let stop = f.is_err();
+            match tx.try_send(f) {
+                Ok(()) => {}
+                Err(std::sync::mpsc::TrySendError::Full(_)) => {
+                    d2.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return,
+            }
+            if stop {
+                return;
+            }
+        }
+    })?;
+    let outcome = run_live(&mut rx.into_iter(), session, out, false)?;
+    writeln!(out, "dropped frames: {}", dropped.load(std::sync::atomic::Ordering::Relaxed))?;
+    Ok(outcome)
+}
+
+#[cfg(not(feature = "camera"))]
+fn live_camera(_: u32, _: &mut liveface::Session, _: &mut dyn Write) -> anyhow::Result<liveface::Outcome> {
+    bail!("this build has no camera support; rebuild with `--features camera`, or use --source CLIP")
 }

@@ -123,3 +123,71 @@ fn analyze_directory_of_videos_in_parallel_with_a_corrupt_file() {
         (Some(4), Some(1), Some(2))
     );
 }
+
+/// A clip of the still astronaut: no action can happen in it.
+#[cfg(feature = "video")]
+fn still_clip(seconds: i64) -> std::path::PathBuf {
+    use liveface::video::{EvidenceConfig, EvidenceEncoder};
+    use liveface::{FrameRef, PixelFormat};
+    let a = common::astronaut();
+    let mut enc = EvidenceEncoder::new(EvidenceConfig { width: 512, ..Default::default() }).unwrap();
+    for i in 0..seconds * 25 {
+        enc.push(&FrameRef::new(&a.data, 512, 512, PixelFormat::Rgb8).unwrap().at_us(i * 40_000)).unwrap();
+    }
+    let dir = std::env::temp_dir().join(format!("liveface-cli-still-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("still.mp4");
+    std::fs::write(&p, enc.finish().unwrap().mp4).unwrap();
+    p
+}
+
+#[cfg(feature = "video")]
+#[test]
+fn precheck_fails_a_still_photo_clip_with_the_action_reason_and_live_replays_it() {
+    let clip = still_clip(3);
+    let out = liveface()
+        .arg("precheck")
+        .arg(&clip)
+        .args(["--mode", "action", "--actions", "2,1", "--timeout-ms", "2000", "--events"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let l = lines(&out.stdout);
+    let outcome = &l.last().unwrap()["outcome"];
+    assert_eq!(outcome["passed"], false);
+    assert_eq!(outcome["api_code"], "FailedOperation.ActionCloseEye");
+    assert!(l.iter().any(|e| e["kind"] == "calibrated"));
+    assert!(l.iter().any(|e| e["kind"] == "prompt" && e["prompt"] == "blink" || e["kind"] == "step_started"));
+
+    // The live loop, driven from the same clip played in real time.
+    let out = liveface()
+        .arg("live")
+        .args(["--actions", "2", "--timeout-ms", "1500", "--source"])
+        .arg(&clip)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("blink / 请眨眼"), "{text}");
+    assert!(text.contains("ActionCloseEye"), "{text}");
+
+    // Bad action strings are clear errors.
+    let out = liveface().arg("precheck").arg(&clip).args(["--actions", "9"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown action code"));
+}
+
+#[cfg(feature = "video")]
+#[test]
+fn eval_reports_precision_recall_and_f1() {
+    let clip = still_clip(1);
+    let dir = clip.parent().unwrap();
+    let labels = dir.join("labels.csv");
+    std::fs::write(&labels, "clip,start_s,end_s\nstill,0.2,0.3\n").unwrap();
+    let out = liveface().args(["eval", "blink", "--labels"]).arg(&labels).arg(&clip).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let l = lines(&out.stdout);
+    assert_eq!(l[0]["clip"], "still");
+    assert_eq!((l[0]["tp"].as_u64(), l[0]["fn"].as_u64()), (Some(0), Some(1)), "a still photo does not blink");
+    assert_eq!(l[1]["overall"]["recall"], 0.0);
+}

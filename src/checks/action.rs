@@ -1,0 +1,420 @@
+//! Action detectors: blink, open mouth, nod, shake head, each judged relative to the
+//! person's own neutral face (learned in the first good frames), so glasses, small eyes
+//! and camera angles do not move the thresholds.
+
+use serde::Serialize;
+
+/// One requested action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Open the mouth wide, then close it.
+    OpenMouth,
+    /// Close both eyes, then open them (a blink or a deliberate close).
+    Blink,
+    /// Tilt the head down (or up) and back.
+    Nod,
+    /// Turn the head to a side and back.
+    ShakeHead,
+}
+
+impl Action {
+    /// International code (1 open mouth, 2 blink, 3 nod, 4 shake head).
+    pub fn code(self) -> u8 {
+        match self {
+            Action::OpenMouth => 1,
+            Action::Blink => 2,
+            Action::Nod => 3,
+            Action::ShakeHead => 4,
+        }
+    }
+}
+
+/// Parses an action sequence: the mainland `GetActionSequence` string (`"1,2"` or
+/// `"2,1"`: 1 open mouth, 2 close eyes) and the international codes (1 open mouth,
+/// 2 blink, 3 nod, 4 shake head; one or more, comma separated).
+///
+/// # Errors
+/// A description of the first bad element.
+pub fn parse_actions(s: &str) -> Result<Vec<Action>, String> {
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        let p = part.trim();
+        let a = match p {
+            "1" => Action::OpenMouth,
+            "2" => Action::Blink,
+            "3" => Action::Nod,
+            "4" => Action::ShakeHead,
+            _ => {
+                return Err(format!("unknown action code {p:?} in {s:?} (1 open mouth, 2 blink, 3 nod, 4 shake head)"))
+            }
+        };
+        out.push(a);
+    }
+    if out.is_empty() || out.len() > 4 {
+        return Err(format!("an action sequence has 1 to 4 actions, got {s:?}"));
+    }
+    Ok(out)
+}
+
+/// Thresholds, relative to the person's neutral values.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ActionThresholds {
+    /// Eyes count as closed below this fraction of the recent open-eye level (the median
+    /// of the last `eye_window_ms` of open frames).
+    pub eye_closed_ratio: f32,
+    /// ... and open again above this fraction.
+    pub eye_open_ratio: f32,
+    /// Length of the open-eye history the level is the median of (ms).
+    pub eye_window_ms: i64,
+    /// Longest closure that still counts (ms).
+    pub max_close_ms: i64,
+    /// Mouth counts as wide open at this mouth openness above neutral (inner-lip gap over
+    /// mouth width).
+    pub mouth_open_delta: f32,
+    /// ... held at least this long (ms): talking opens the mouth only briefly.
+    pub mouth_hold_ms: i64,
+    /// Nod: pitch excursion from neutral (degrees).
+    pub nod_degrees: f32,
+    /// Shake: yaw excursion from neutral (degrees).
+    pub shake_degrees: f32,
+    /// Back to neutral within this many degrees.
+    pub return_degrees: f32,
+}
+
+impl Default for ActionThresholds {
+    fn default() -> Self {
+        ActionThresholds {
+            // Tuned on ../shared/data/blink (see README): every ratio from 0.87 to 0.90
+            // gives F1 1.0 there; the middle of that plateau.
+            eye_closed_ratio: 0.88,
+            eye_open_ratio: 0.94,
+            eye_window_ms: 1_000,
+            max_close_ms: 2_000,
+            mouth_open_delta: 0.35,
+            mouth_hold_ms: 300,
+            nod_degrees: 12.0,
+            shake_degrees: 18.0,
+            return_degrees: 6.0,
+        }
+    }
+}
+
+/// The neutral face learned during calibration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Baseline {
+    /// Eye openness (mean of both eyes).
+    pub eye: f32,
+    /// Mouth openness.
+    pub mouth: f32,
+    /// Yaw, degrees.
+    pub yaw: f32,
+    /// Pitch, degrees.
+    pub pitch: f32,
+}
+
+/// What a detector needs from one frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Signals {
+    /// Time, microseconds.
+    pub t_us: i64,
+    /// Eye openness (mean of both eyes).
+    pub eye: f32,
+    /// Mouth openness.
+    pub mouth: f32,
+    /// Yaw, degrees.
+    pub yaw: f32,
+    /// Pitch, degrees.
+    pub pitch: f32,
+}
+
+impl Signals {
+    /// Reads the signals of a tracked face.
+    pub fn from_face(t_us: i64, f: &crate::FaceReport) -> Signals {
+        let eye =
+            if f.eyes.is_empty() { 0.0 } else { f.eyes.iter().map(|e| e.openness).sum::<f32>() / f.eyes.len() as f32 };
+        Signals { t_us, eye, mouth: f.mouth_openness, yaw: f.pose.yaw, pitch: f.pose.pitch }
+    }
+}
+
+/// A detected action with its time span and strength.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ActionEvent {
+    /// Which action.
+    pub action: Action,
+    /// Start, microseconds.
+    pub start_us: i64,
+    /// End, microseconds.
+    pub end_us: i64,
+    /// Strength: the deepest eye closure (1 - min/neutral), the widest mouth opening
+    /// above neutral, or the largest angle (degrees).
+    pub score: f32,
+}
+
+/// Finds every action in a signal stream; feed it frames in time order.
+#[derive(Debug, Clone)]
+pub struct ActionDetector {
+    th: ActionThresholds,
+    base: Baseline,
+    eye_hist: std::collections::VecDeque<(i64, f32)>,
+    /// Closure start, deepest ratio, level when it began.
+    eye_closed_since: Option<(i64, f32, f32)>,
+    mouth_open_since: Option<(i64, f32)>,
+    mouth_held: bool,
+    nod: Option<(i64, f32)>,
+    shake: Option<(i64, f32)>,
+}
+
+impl ActionDetector {
+    /// A detector around a neutral face.
+    pub fn new(base: Baseline, th: ActionThresholds) -> Self {
+        ActionDetector {
+            th,
+            base,
+            eye_hist: std::collections::VecDeque::new(),
+            eye_closed_since: None,
+            mouth_open_since: None,
+            mouth_held: false,
+            nod: None,
+            shake: None,
+        }
+    }
+
+    /// The open-eye level now: the median of the recent open frames, or the calibrated
+    /// neutral value until there are three.
+    pub fn eye_level(&self) -> f32 {
+        if self.eye_hist.len() < 3 {
+            return self.base.eye;
+        }
+        let mut v: Vec<f32> = self.eye_hist.iter().map(|e| e.1).collect();
+        v.sort_by(f32::total_cmp);
+        v[v.len() / 2]
+    }
+
+    /// Feeds one frame; returns the actions that completed on it.
+    pub fn push(&mut self, s: &Signals) -> Vec<ActionEvent> {
+        let mut out = Vec::new();
+        let th = self.th;
+
+        // Blink: below closed_ratio of the recent open-eye level, then back above
+        // open_ratio. The level is a causal median, so it follows lighting, distance and
+        // gaze without a fixed eye-aspect threshold; one closed frame is enough at 7 fps.
+        while self.eye_hist.front().is_some_and(|e| s.t_us - e.0 > th.eye_window_ms * 1000) {
+            self.eye_hist.pop_front();
+        }
+        let level = self.eye_level();
+        let ratio = if level > 1e-3 { s.eye / level } else { 1.0 };
+        match self.eye_closed_since {
+            None if ratio < th.eye_closed_ratio => self.eye_closed_since = Some((s.t_us, ratio, level)),
+            None => self.eye_hist.push_back((s.t_us, s.eye)),
+            Some((start, min_ratio, level0)) => {
+                // Open again: back near the level, or half-way back from the deepest point
+                // (after a blink the lids often settle a little lower for a moment).
+                let min_eye = min_ratio * level0;
+                let recovered = level0 - min_eye > 1e-6 && (s.eye - min_eye) >= 0.5 * (level0 - min_eye);
+                if ratio > th.eye_open_ratio || (recovered && s.eye / level0 > th.eye_closed_ratio) {
+                    if s.t_us - start <= th.max_close_ms * 1000 {
+                        out.push(ActionEvent {
+                            action: Action::Blink,
+                            start_us: start,
+                            end_us: s.t_us,
+                            score: 1.0 - min_ratio,
+                        });
+                    }
+                    self.eye_closed_since = None;
+                    self.eye_hist.push_back((s.t_us, s.eye));
+                } else {
+                    self.eye_closed_since = Some((start, min_ratio.min(s.eye / level0), level0));
+                }
+            }
+        }
+
+        // Open mouth: wide open (well above neutral) and held; talking opens the mouth
+        // as wide only for a syllable. Reported once per opening, when the hold is met.
+        let opening = s.mouth - self.base.mouth;
+        match self.mouth_open_since {
+            None if opening >= th.mouth_open_delta => self.mouth_open_since = Some((s.t_us, opening)),
+            None => {}
+            Some((start, peak)) => {
+                if opening >= th.mouth_open_delta * 0.6 {
+                    self.mouth_open_since = Some((start, peak.max(opening)));
+                    if !self.mouth_held && s.t_us - start >= th.mouth_hold_ms * 1000 {
+                        self.mouth_held = true;
+                        out.push(ActionEvent {
+                            action: Action::OpenMouth,
+                            start_us: start,
+                            end_us: s.t_us,
+                            score: peak.max(opening),
+                        });
+                    }
+                } else {
+                    self.mouth_open_since = None;
+                    self.mouth_held = false;
+                }
+            }
+        }
+
+        // Nod / shake: a real excursion from neutral, then back.
+        let dp = s.pitch - self.base.pitch;
+        let dy = s.yaw - self.base.yaw;
+        for (state, delta, need, action) in [
+            (&mut self.nod, dp, th.nod_degrees, Action::Nod),
+            (&mut self.shake, dy, th.shake_degrees, Action::ShakeHead),
+        ] {
+            match *state {
+                None if delta.abs() >= need => *state = Some((s.t_us, delta.abs())),
+                None => {}
+                Some((start, peak)) => {
+                    if delta.abs() <= th.return_degrees {
+                        out.push(ActionEvent { action, start_us: start, end_us: s.t_us, score: peak });
+                        *state = None;
+                    } else {
+                        *state = Some((start, peak.max(delta.abs())));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Baseline {
+        Baseline { eye: 0.3, mouth: 0.05, yaw: 0.0, pitch: 10.0 }
+    }
+
+    fn sig(t_ms: i64, eye: f32, mouth: f32, yaw: f32, pitch: f32) -> Signals {
+        Signals { t_us: t_ms * 1000, eye, mouth, yaw, pitch }
+    }
+
+    #[test]
+    fn parses_both_sequence_formats() {
+        assert_eq!(parse_actions("1,2").unwrap(), vec![Action::OpenMouth, Action::Blink]);
+        assert_eq!(parse_actions(" 2, 1 ").unwrap(), vec![Action::Blink, Action::OpenMouth]);
+        assert_eq!(parse_actions("4,2").unwrap(), vec![Action::ShakeHead, Action::Blink]);
+        assert_eq!(parse_actions("3").unwrap(), vec![Action::Nod]);
+        assert!(parse_actions("").is_err());
+        assert!(parse_actions("5").is_err());
+        assert!(parse_actions("1,,2").is_err());
+        assert!(parse_actions("1,2,3,4,1").is_err());
+    }
+
+    #[test]
+    fn a_single_closed_frame_at_7_fps_is_a_blink() {
+        let mut d = ActionDetector::new(base(), ActionThresholds::default());
+        let mut events = Vec::new();
+        for (i, eye) in [0.3, 0.31, 0.29, 0.08, 0.3, 0.3].iter().enumerate() {
+            events.extend(d.push(&sig(i as i64 * 143, *eye, 0.05, 0.0, 10.0)));
+        }
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].action, Action::Blink);
+        assert_eq!(events[0].start_us, 3 * 143_000);
+    }
+
+    #[test]
+    fn measurement_noise_and_long_closures_are_not_blinks() {
+        let mut d = ActionDetector::new(base(), ActionThresholds::default());
+        let mut events = Vec::new();
+        for i in 0..30 {
+            let eye = 0.3 * (1.0 + 0.03 * ((i * 7 % 5) as f32 - 2.0) / 2.0); // +-3% jitter
+            events.extend(d.push(&sig(i * 33, eye, 0.05, 0.0, 10.0)));
+        }
+        assert!(events.is_empty());
+        for i in 30..130 {
+            let eye = if i < 120 { 0.05 } else { 0.3 }; // closed 3 s
+            events.extend(d.push(&sig(i * 33, eye, 0.05, 0.0, 10.0)));
+        }
+        assert!(events.is_empty(), "{events:?}");
+    }
+
+    #[test]
+    fn talking_is_not_an_open_mouth_but_a_held_wide_mouth_is() {
+        let mut d = ActionDetector::new(base(), ActionThresholds::default());
+        let mut events = Vec::new();
+        // Talking: openings up to 0.35 for 100-200 ms.
+        for i in 0..90 {
+            let mouth = if (i / 4) % 2 == 0 { 0.4 } else { 0.1 };
+            events.extend(d.push(&sig(i * 40, 0.3, mouth, 0.0, 10.0)));
+        }
+        assert!(events.is_empty(), "{events:?}");
+        // A wide-open mouth held 600 ms.
+        for i in 90..120 {
+            let mouth = if (95..110).contains(&i) { 0.6 } else { 0.06 };
+            events.extend(d.push(&sig(i * 40, 0.3, mouth, 0.0, 10.0)));
+        }
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].action, Action::OpenMouth);
+    }
+
+    #[test]
+    fn nod_and_shake_need_an_excursion_and_a_return() {
+        let mut d = ActionDetector::new(base(), ActionThresholds::default());
+        let mut events = Vec::new();
+        // Small wobble: nothing.
+        for i in 0..20 {
+            events.extend(d.push(&sig(i * 33, 0.3, 0.05, (i % 3) as f32 * 4.0, 10.0 + (i % 2) as f32 * 5.0)));
+        }
+        assert!(events.is_empty());
+        // Turn to 25° and stay: not yet.
+        for i in 20..40 {
+            events.extend(d.push(&sig(i * 33, 0.3, 0.05, 25.0, 10.0)));
+        }
+        assert!(events.is_empty());
+        // Back: a shake.
+        events.extend(d.push(&sig(40 * 33, 0.3, 0.05, 2.0, 10.0)));
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].action, Action::ShakeHead);
+        // Nod down 15° and back.
+        for (k, p) in [18.0, 25.0, 26.0, 14.0, 11.0].iter().enumerate() {
+            events.extend(d.push(&sig(2000 + k as i64 * 33, 0.3, 0.05, 0.0, *p)));
+        }
+        assert_eq!(events.iter().filter(|e| e.action == Action::Nod).count(), 1);
+    }
+}
+
+/// Offline scanner for recorded clips: learns the neutral face from the first
+/// `calibration_frames` frames with a face, then reports every action.
+#[derive(Debug, Clone)]
+pub struct ActionScanner {
+    th: ActionThresholds,
+    calibration_frames: usize,
+    calib: Vec<Signals>,
+    detector: Option<ActionDetector>,
+}
+
+impl ActionScanner {
+    /// A scanner with the given thresholds.
+    pub fn new(th: ActionThresholds, calibration_frames: usize) -> Self {
+        ActionScanner { th, calibration_frames: calibration_frames.max(1), calib: Vec::new(), detector: None }
+    }
+
+    /// Feeds one frame's face (or none); returns actions completed on it.
+    pub fn push(&mut self, t_us: i64, face: Option<&crate::FaceReport>) -> Vec<ActionEvent> {
+        let Some(f) = face else { return Vec::new() };
+        let s = Signals::from_face(t_us, f);
+        if let Some(d) = self.detector.as_mut() {
+            return d.push(&s);
+        }
+        self.calib.push(s);
+        if self.calib.len() >= self.calibration_frames {
+            let med = |k: fn(&Signals) -> f32| {
+                let mut v: Vec<f32> = self.calib.iter().map(k).collect();
+                v.sort_by(f32::total_cmp);
+                v[v.len() / 2]
+            };
+            let base =
+                Baseline { eye: med(|s| s.eye), mouth: med(|s| s.mouth), yaw: med(|s| s.yaw), pitch: med(|s| s.pitch) };
+            let mut d = ActionDetector::new(base, self.th);
+            let mut out = Vec::new();
+            for c in &self.calib {
+                out.extend(d.push(c));
+            }
+            self.detector = Some(d);
+            return out;
+        }
+        Vec::new()
+    }
+}

@@ -1,0 +1,3 @@
+//! Liveness checks: each consumes the per-frame signal stream of one face.
+
+pub mod action;
