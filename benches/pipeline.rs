@@ -73,6 +73,24 @@ fn stages(c: &mut Criterion) {
     });
     g.finish();
 
+    // The session's own cost per frame (quality gate, calibration, detectors, events),
+    // on the tracked reports of the frame above, beyond the tracking itself.
+    let mut g = c.benchmark_group("session");
+    let mut tr = engine.tracker();
+    let reports: Vec<liveface::FrameReport> =
+        (0..300).map(|i| tr.process(&frame.at_us(i * 33_333)).unwrap()).collect();
+    g.bench_function("action_session_300_frames", |b| {
+        b.iter(|| {
+            let config = liveface::SessionConfig::action(liveface::parse_actions("1,2").unwrap());
+            let mut s = liveface::Session::from_reports(config).unwrap();
+            for r in &reports {
+                s.push_report(r);
+            }
+            s.finish()
+        })
+    });
+    g.finish();
+
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);
     g.bench_function("load_embedded", |b| b.iter(|| Engine::new().unwrap()));

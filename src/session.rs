@@ -37,6 +37,8 @@ pub struct SessionConfig {
     pub actions: Vec<Action>,
     /// Whole-session limit from the first frame (ms). Default 10 s, as the API's SDK.
     pub timeout_ms: i64,
+    /// Limit for each step from its start (ms); `None` leaves only the session timeout.
+    pub step_timeout_ms: Option<i64>,
     /// Good frames needed to learn the neutral face before the first step (ms).
     pub calibration_ms: i64,
     /// A track lost for longer than this mid-step restarts the step (ms).
@@ -58,6 +60,7 @@ impl SessionConfig {
             mode: Mode::Action,
             actions,
             timeout_ms: 10_000,
+            step_timeout_ms: None,
             calibration_ms: 400,
             max_face_gap_ms: 400,
             thresholds: ActionThresholds::default(),
@@ -692,6 +695,12 @@ impl Session {
                 }
             }
             Phase::Step(i) => {
+                if let (Some(limit), Some(started)) = (self.config.step_timeout_ms, self.steps[i].started_us) {
+                    if (t - started) / 1000 > limit {
+                        out.extend(self.end(t, Some(Reason::for_action(self.config.actions[i]))));
+                        return out;
+                    }
+                }
                 let Some(f) = &r.face else {
                     self.set_prompt(t, Some(Prompt::NoFace), &mut out);
                     return out;

@@ -182,6 +182,16 @@ fn timeouts_name_the_missing_action() {
         assert!(events.iter().any(|e| matches!(e.kind, EventKind::TimeoutWarning { .. })));
         assert!(o.duration_ms <= 10_040, "ends on the first frame past 10 s: {}", o.duration_ms);
     }
+    // A step limit ends the session early with that step's reason.
+    let mut c = SessionConfig::action(parse_actions("2,1").unwrap());
+    c.step_timeout_ms = Some(2_000);
+    let mut s = Session::from_reports(c).unwrap();
+    for (t, f) in neutral(0, 400) {
+        s.push_report(&report(t, f));
+    }
+    let o = s.finish();
+    assert_eq!(o.reason, Some(Reason::ActionCloseEye));
+    assert!(o.duration_ms < 3_000, "{}", o.duration_ms);
     // Talking (brief openings) is not an open mouth.
     let talking =
         (0..400).map(|i| (i * 33, Some(Face { mouth: if (i / 3) % 2 == 0 { 0.45 } else { 0.08 }, ..Face::default() })));
