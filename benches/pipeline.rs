@@ -77,8 +77,7 @@ fn stages(c: &mut Criterion) {
     // on the tracked reports of the frame above, beyond the tracking itself.
     let mut g = c.benchmark_group("session");
     let mut tr = engine.tracker();
-    let reports: Vec<liveface::FrameReport> =
-        (0..300).map(|i| tr.process(&frame.at_us(i * 33_333)).unwrap()).collect();
+    let reports: Vec<liveface::FrameReport> = (0..300).map(|i| tr.process(&frame.at_us(i * 33_333)).unwrap()).collect();
     g.bench_function("action_session_300_frames", |b| {
         b.iter(|| {
             let config = liveface::SessionConfig::action(liveface::parse_actions("1,2").unwrap());

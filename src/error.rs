@@ -26,6 +26,12 @@ pub enum ErrorKind {
     Unsupported,
     /// Encoding output (video, JPEG) failed or cannot meet its limits.
     Encode,
+    /// A request violates a documented API limit (size, format, field rules).
+    Limit,
+    /// The network call failed (connection, TLS, timeout, HTTP status).
+    Network,
+    /// The API answered with an error envelope (`Response.Error`).
+    Api,
 }
 
 impl ErrorKind {
@@ -41,6 +47,9 @@ impl ErrorKind {
             ErrorKind::Camera => "camera",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Encode => "encode",
+            ErrorKind::Limit => "limit",
+            ErrorKind::Network => "network",
+            ErrorKind::Api => "api",
         }
     }
 }

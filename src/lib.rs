@@ -29,6 +29,7 @@
 //! - `video` (default): MP4/MOV + H.264 decoding without system libraries, audio
 //!   extraction, the H.264 evidence video and the JPEG best frame ([`video`]).
 //! - `ffmpeg`: every other codec and container through the system FFmpeg libraries.
+//! - `paas`: the signed HTTP client for the FaceID API ([`package::client`]).
 //! - `camera`: camera capture through nokhwa ([`source::Camera`]).
 #![deny(missing_docs)]
 
@@ -40,6 +41,7 @@ mod frame;
 mod geometry;
 mod infer;
 pub mod overlay;
+pub mod package;
 pub mod quality;
 pub mod session;
 pub mod signals;

@@ -1,0 +1,14 @@
+//! Packaging for the cloud compare API: request bodies within the documented limits,
+//! TC3-HMAC-SHA256 signing, typed responses, and (feature `paas`) an HTTP client.
+
+#[cfg(feature = "paas")]
+pub mod client;
+pub mod codes;
+pub mod request;
+pub mod response;
+pub mod sign;
+
+pub use codes::FailedOperation;
+pub use request::{base64_len, Api, LivenessRequest, LivenessType, MAX_IMAGE_BASE64, MAX_VIDEO_BASE64};
+pub use response::{parse_liveness, ApiError, LivenessResult, Verdict};
+pub use sign::{sign, Credentials, Secret, SignInput, Signature};
