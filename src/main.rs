@@ -30,6 +30,10 @@ enum Cmd {
     /// Run a liveness session live on a camera (feature `camera`) or a clip played in
     /// real time, with prompts in the terminal.
     Live(LiveArgs),
+    /// Send a package made by `precheck --package` to the FaceID API (feature `paas`).
+    Submit(SubmitArgs),
+    /// Fetch a challenge: `action` (GetActionSequence) or `code` (GetLiveCode) (feature `paas`).
+    Challenge(ChallengeArgs),
     /// Show the ONNX Runtime and models in use.
     Info,
     /// List cameras (needs the `camera` feature).
@@ -111,6 +115,88 @@ struct PrecheckArgs {
     /// Frame rate for a frame directory.
     #[arg(long, default_value_t = 30.0)]
     fps: f64,
+    /// After a pass, write best.jpg, video.mp4, request.json and package.json here.
+    #[arg(long)]
+    package: Option<PathBuf>,
+    /// API the package's request.json is for.
+    #[arg(long, value_enum, default_value = "compare")]
+    api: ApiArg,
+    /// Reference photo for compare (default: the best frame, replaced at submit).
+    #[arg(long)]
+    image: Option<PathBuf>,
+    /// ID-card number (recognition).
+    #[arg(long)]
+    id_card: Option<String>,
+    /// Name (recognition).
+    #[arg(long)]
+    name: Option<String>,
+    /// BestFrameNum to ask the API for (2..=10).
+    #[arg(long)]
+    best_frame_num: Option<u8>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ApiArg {
+    /// LivenessCompare (video vs a photo).
+    Compare,
+    /// LivenessRecognition (video vs the ID-card photo on record).
+    Recognition,
+    /// International CompareFaceLiveness.
+    Intl,
+}
+
+#[derive(clap::Args)]
+struct ConnArgs {
+    /// API endpoint.
+    #[arg(long, default_value = "https://faceid.tencentcloudapi.com")]
+    endpoint: String,
+    /// X-TC-Region.
+    #[arg(long)]
+    region: Option<String>,
+    /// Extra trusted root certificate (PEM), e.g. a test server's.
+    #[arg(long)]
+    ca_file: Option<PathBuf>,
+    /// Request timeout, seconds.
+    #[arg(long, default_value_t = 30)]
+    timeout_s: u64,
+}
+
+#[derive(clap::Args)]
+struct SubmitArgs {
+    /// Package directory from `precheck --package`.
+    dir: PathBuf,
+    /// API to call.
+    #[arg(long, value_enum, default_value = "compare")]
+    api: ApiArg,
+    /// Reference photo (compare).
+    #[arg(long)]
+    image: Option<PathBuf>,
+    /// ID-card number (recognition).
+    #[arg(long)]
+    id_card: Option<String>,
+    /// Name (recognition).
+    #[arg(long)]
+    name: Option<String>,
+    #[command(flatten)]
+    conn: ConnArgs,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum ChallengeKind {
+    /// GetActionSequence.
+    Action,
+    /// GetLiveCode.
+    Code,
+}
+
+#[derive(clap::Args)]
+struct ChallengeArgs {
+    /// Which challenge.
+    #[arg(value_enum)]
+    kind: ChallengeKind,
+    #[command(flatten)]
+    conn: ConnArgs,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -299,6 +385,8 @@ fn main() -> ExitCode {
         Cmd::Precheck(a) => precheck(a),
         Cmd::Eval(a) => eval(a),
         Cmd::Live(a) => live(a),
+        Cmd::Submit(a) => submit(a),
+        Cmd::Challenge(a) => challenge(a),
         Cmd::Cameras => cameras(),
     };
     match res {
@@ -620,10 +708,17 @@ fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let t0 = Instant::now();
     let mut tracking_us = 0u64;
-    for frame in frame_source(&a.path, a.fps)? {
+    let mut pack = match &a.package {
+        Some(_) => Some(Packager::new()?),
+        None => None,
+    };
+    for (index, frame) in frame_source(&a.path, a.fps)?.enumerate() {
         let frame = frame?;
         let view = frame.as_frame()?;
         let (report, events) = session.push(&view)?;
+        if let Some(p) = pack.as_mut() {
+            p.frame(&view, index, session.best_frames())?;
+        }
         tracking_us += report.timings.total_us as u64;
         if a.events {
             for e in &events {
@@ -635,9 +730,14 @@ fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let outcome = session.finish();
+    let packaged = match (&a.package, pack) {
+        (Some(dir), Some(p)) if outcome.passed => Some(p.write(dir, &a, &outcome)?),
+        _ => None,
+    };
     let wall = t0.elapsed().as_secs_f64();
     let line = serde_json::json!({
         "outcome": outcome,
+        "package": packaged,
         "path": a.path.display().to_string(),
         "wall_ms": wall * 1e3,
         "session_overhead_ms_per_frame": if outcome.frames > 0 {
@@ -847,4 +947,171 @@ fn live_camera(index: u32, session: &mut liveface::Session, out: &mut dyn Write)
 #[cfg(not(feature = "camera"))]
 fn live_camera(_: u32, _: &mut liveface::Session, _: &mut dyn Write) -> anyhow::Result<liveface::Outcome> {
     bail!("this build has no camera support; rebuild with `--features camera`, or use --source CLIP")
+}
+
+/// Builds the upload package while a pre-check runs: the best frame as JPEG (re-encoded
+/// whenever a better one arrives) and the evidence video frames.
+#[cfg(feature = "video")]
+struct Packager {
+    best_jpeg: Option<(usize, Vec<u8>)>,
+    video: liveface::video::EvidenceEncoder,
+}
+
+#[cfg(feature = "video")]
+impl Packager {
+    fn new() -> anyhow::Result<Packager> {
+        Ok(Packager { best_jpeg: None, video: liveface::video::EvidenceEncoder::new(Default::default())? })
+    }
+
+    fn frame(
+        &mut self,
+        view: &liveface::FrameRef,
+        index: usize,
+        best: &[liveface::session::BestFrame],
+    ) -> anyhow::Result<()> {
+        self.video.push(view)?;
+        if best.first().is_some_and(|b| b.index == index) && self.best_jpeg.as_ref().is_none_or(|(i, _)| *i != index) {
+            let jpg = liveface::video::encode_best_frame(view, &Default::default())?;
+            self.best_jpeg = Some((index, jpg));
+        }
+        Ok(())
+    }
+
+    fn write(mut self, dir: &Path, a: &PrecheckArgs, outcome: &liveface::Outcome) -> anyhow::Result<serde_json::Value> {
+        use liveface::package::{LivenessRequest, LivenessType};
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let (_, best) = self.best_jpeg.take().context("no best frame was kept")?;
+        if let Some((start, end)) = outcome.evidence_window_us {
+            self.video.retain_window(start, end);
+        }
+        if a.path.is_file() {
+            if let Some(audio) = liveface::video::extract_audio(&a.path).ok().flatten() {
+                self.video.push_audio(&audio.samples, audio.sample_rate, 0)?;
+            }
+        }
+        let video = self.video.finish()?;
+        let validate = a.session.actions.replace(' ', "");
+        let image = match &a.image {
+            Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+            None => best.clone(),
+        };
+        let mut req = match a.api {
+            ApiArg::Compare => LivenessRequest::compare(LivenessType::Action, &video.mp4, &image),
+            ApiArg::Intl => LivenessRequest::compare_international(LivenessType::Action, &video.mp4, &image),
+            ApiArg::Recognition => LivenessRequest::recognition(
+                LivenessType::Action,
+                &video.mp4,
+                a.id_card.as_deref().context("--id-card is needed for recognition")?,
+                a.name.as_deref().context("--name is needed for recognition")?,
+            ),
+        }
+        .validate_data(validate.clone());
+        if let Some(n) = a.best_frame_num {
+            req = req.best_frame_num(n);
+        }
+        let body = req.to_json()?;
+        std::fs::write(dir.join("best.jpg"), &best)?;
+        std::fs::write(dir.join("video.mp4"), &video.mp4)?;
+        std::fs::write(dir.join("request.json"), &body)?;
+        let manifest = serde_json::json!({
+            "api": a.api, "action": req.api().action(), "liveness_type": "ACTION", "validate_data": validate,
+            "best_frame_num": a.best_frame_num, "image": if a.image.is_some() { "given" } else { "best_frame" },
+            "files": {"best.jpg": best.len(), "video.mp4": video.mp4.len(), "request.json": body.len()},
+            "video": video, "evidence_window_us": outcome.evidence_window_us,
+        });
+        std::fs::write(dir.join("package.json"), serde_json::to_vec_pretty(&manifest)?)?;
+        Ok(manifest)
+    }
+}
+
+#[cfg(not(feature = "video"))]
+struct Packager;
+
+#[cfg(not(feature = "video"))]
+impl Packager {
+    fn new() -> anyhow::Result<Packager> {
+        bail!("--package needs the `video` feature")
+    }
+    fn frame(&mut self, _: &liveface::FrameRef, _: usize, _: &[liveface::session::BestFrame]) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn write(self, _: &Path, _: &PrecheckArgs, _: &liveface::Outcome) -> anyhow::Result<serde_json::Value> {
+        bail!("--package needs the `video` feature")
+    }
+}
+
+#[cfg(feature = "paas")]
+fn client(conn: &ConnArgs) -> anyhow::Result<liveface::package::client::Client> {
+    let mut cfg = liveface::package::client::ClientConfig::from_env()?;
+    cfg.endpoint = conn.endpoint.clone();
+    if conn.region.is_some() {
+        cfg.region = conn.region.clone();
+    }
+    cfg.timeout = std::time::Duration::from_secs(conn.timeout_s.max(1));
+    if let Some(p) = &conn.ca_file {
+        cfg.root_pem = Some(std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?);
+    }
+    Ok(liveface::package::client::Client::new(cfg)?)
+}
+
+#[cfg(feature = "paas")]
+fn submit(a: SubmitArgs) -> anyhow::Result<ExitCode> {
+    use liveface::package::{LivenessRequest, LivenessType, Verdict};
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(a.dir.join("package.json"))
+            .with_context(|| format!("no package.json in {}", a.dir.display()))?,
+    )?;
+    let video = std::fs::read(a.dir.join("video.mp4")).context("package without video.mp4")?;
+    let validate = manifest["validate_data"].as_str().unwrap_or("").to_string();
+    let image = match &a.image {
+        Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+        None => std::fs::read(a.dir.join("best.jpg")).context("package without best.jpg")?,
+    };
+    let mut req = match a.api {
+        ApiArg::Compare => LivenessRequest::compare(LivenessType::Action, &video, &image),
+        ApiArg::Intl => LivenessRequest::compare_international(LivenessType::Action, &video, &image),
+        ApiArg::Recognition => LivenessRequest::recognition(
+            LivenessType::Action,
+            &video,
+            a.id_card.as_deref().context("--id-card is needed for recognition")?,
+            a.name.as_deref().context("--name is needed for recognition")?,
+        ),
+    }
+    .validate_data(validate);
+    if let Some(n) = manifest["best_frame_num"].as_u64() {
+        req = req.best_frame_num(n as u8);
+    }
+    let result = client(&a.conn)?.liveness(&req)?;
+    let (passed, code) = match &result.verdict {
+        Verdict::Success => (true, "Success".to_string()),
+        Verdict::Failed(f) => (false, f.code()),
+    };
+    println!(
+        "{}",
+        serde_json::json!({"api": req.api().action(), "passed": passed, "result": code, "description": result.description,
+            "sim": result.sim, "best_frames": result.best_frame_list.len() + result.best_frame_base64.is_some() as usize,
+            "request_id": result.request_id})
+    );
+    Ok(if passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+#[cfg(feature = "paas")]
+fn challenge(a: ChallengeArgs) -> anyhow::Result<ExitCode> {
+    let c = client(&a.conn)?;
+    let line = match a.kind {
+        ChallengeKind::Action => serde_json::json!({"action_sequence": c.get_action_sequence()?}),
+        ChallengeKind::Code => serde_json::json!({"live_code": c.get_live_code()?}),
+    };
+    println!("{line}");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "paas"))]
+fn submit(_: SubmitArgs) -> anyhow::Result<ExitCode> {
+    bail!("this build has no API client; rebuild with `--features paas`")
+}
+
+#[cfg(not(feature = "paas"))]
+fn challenge(_: ChallengeArgs) -> anyhow::Result<ExitCode> {
+    bail!("this build has no API client; rebuild with `--features paas`")
 }

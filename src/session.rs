@@ -512,6 +512,11 @@ impl Session {
         self.outcome.as_ref()
     }
 
+    /// The best frames so far, best first (frame indices count pushed frames from 0).
+    pub fn best_frames(&self) -> &[BestFrame] {
+        &self.best
+    }
+
     /// Whether the session has ended.
     pub fn is_finished(&self) -> bool {
         self.outcome.is_some()

@@ -191,3 +191,57 @@ fn eval_reports_precision_recall_and_f1() {
     assert_eq!((l[0]["tp"].as_u64(), l[0]["fn"].as_u64()), (Some(0), Some(1)), "a still photo does not blink");
     assert_eq!(l[1]["overall"]["recall"], 0.0);
 }
+
+/// precheck --package on a real clip, then submit / challenge against a local HTTPS
+/// server that checks the signature.
+#[cfg(all(feature = "video", feature = "paas"))]
+#[test]
+fn package_then_submit_and_challenge() {
+    use common::https::{start, Reply};
+    let Some(clip) = Some(common::root().join("../shared/data/faces/liveportrait_d6.mp4")).filter(|p| p.exists())
+    else {
+        eprintln!("SKIPPED: ../shared/data/faces/liveportrait_d6.mp4 not present");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("liveface-pkg-{}", std::process::id()));
+    let out = liveface().arg("precheck").arg(&clip).args(["--actions", "1,2", "--package"]).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["best.jpg", "video.mp4", "request.json", "package.json"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let body: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("request.json")).unwrap()).unwrap();
+    assert_eq!(body["LivenessType"], "ACTION");
+    assert_eq!(body["ValidateData"], "1,2");
+    assert!(std::fs::metadata(dir.join("video.mp4")).unwrap().len() < 6_291_456);
+
+    const KEY: &str = "cli-test-key";
+    let srv = start(
+        KEY,
+        vec![
+            Reply::Json(200, r#"{"Response": {"Result": "FailedOperation.CompareLowSimilarity", "Description": "x", "Sim": 40.5, "RequestId": "q1"}}"#.into()),
+            Reply::Json(200, r#"{"Response": {"ActionSequence": "1,2", "RequestId": "q2"}}"#.into()),
+        ],
+    );
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &srv.ca_pem).unwrap();
+    let run = |args: &[&str]| {
+        liveface()
+            .args(args)
+            .args(["--endpoint", &srv.url, "--ca-file"])
+            .arg(&ca)
+            .env("TENCENTCLOUD_SECRET_ID", "AKIDcli")
+            .env("TENCENTCLOUD_SECRET_KEY", KEY)
+            .output()
+            .unwrap()
+    };
+    let out =
+        run(&["submit", dir.to_str().unwrap(), "--api", "compare", "--image", dir.join("best.jpg").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "business failure exits 1: {}", String::from_utf8_lossy(&out.stderr));
+    let l = lines(&out.stdout);
+    assert_eq!(l[0]["result"], "FailedOperation.CompareLowSimilarity");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(KEY));
+    let out = run(&["challenge", "action"]);
+    assert!(out.status.success());
+    assert_eq!(lines(&out.stdout)[0]["action_sequence"], "1,2");
+    assert_eq!(srv.bad_signatures.load(std::sync::atomic::Ordering::SeqCst), 0);
+}

@@ -164,6 +164,15 @@ impl EvidenceEncoder {
         Ok(())
     }
 
+    /// Keeps only the pictures (and audio) inside `[start_us, end_us]`, e.g. a session's
+    /// evidence window once it is known.
+    pub fn retain_window(&mut self, start_us: i64, end_us: i64) {
+        self.pictures.retain(|p| p.0 >= start_us && p.0 <= end_us);
+        if self.pictures.is_empty() {
+            self.size = None;
+        }
+    }
+
     /// Frames collected so far.
     pub fn len(&self) -> usize {
         self.pictures.len()

@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests: the shipped assets and derived frames.
 #![allow(dead_code)]
 
+#[cfg(feature = "paas")]
+pub mod https;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
