@@ -118,10 +118,20 @@ struct PrecheckArgs {
     /// After a pass, write best.jpg, video.mp4, request.json and package.json here.
     #[arg(long)]
     package: Option<PathBuf>,
-    /// API the package's request.json is for.
+    #[command(flatten)]
+    target: TargetArgs,
+    /// BestFrameNum to ask the API for (2..=10).
+    #[arg(long)]
+    best_frame_num: Option<u8>,
+}
+
+/// Which API a request is for and what it needs besides the video.
+#[derive(clap::Args)]
+struct TargetArgs {
+    /// API to build the request for.
     #[arg(long, value_enum, default_value = "compare")]
     api: ApiArg,
-    /// Reference photo for compare (default: the best frame, replaced at submit).
+    /// Reference photo for compare (default: the package's best frame).
     #[arg(long)]
     image: Option<PathBuf>,
     /// ID-card number (recognition).
@@ -130,9 +140,42 @@ struct PrecheckArgs {
     /// Name (recognition).
     #[arg(long)]
     name: Option<String>,
-    /// BestFrameNum to ask the API for (2..=10).
-    #[arg(long)]
-    best_frame_num: Option<u8>,
+}
+
+impl TargetArgs {
+    /// The reference photo: `--image`, else `fallback`.
+    fn image(&self, fallback: impl FnOnce() -> anyhow::Result<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
+        match &self.image {
+            Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display())),
+            None => fallback(),
+        }
+    }
+
+    /// An ACTION request for this API.
+    fn request<'a>(
+        &self,
+        video: &'a [u8],
+        image: &'a [u8],
+        validate: &str,
+        best_frame_num: Option<u8>,
+    ) -> anyhow::Result<liveface::package::LivenessRequest<'a>> {
+        use liveface::package::{LivenessRequest, LivenessType};
+        let mut req = match self.api {
+            ApiArg::Compare => LivenessRequest::compare(LivenessType::Action, video, image),
+            ApiArg::Intl => LivenessRequest::compare_international(LivenessType::Action, video, image),
+            ApiArg::Recognition => LivenessRequest::recognition(
+                LivenessType::Action,
+                video,
+                self.id_card.as_deref().context("--id-card is needed for recognition")?,
+                self.name.as_deref().context("--name is needed for recognition")?,
+            ),
+        }
+        .validate_data(validate);
+        if let Some(n) = best_frame_num {
+            req = req.best_frame_num(n);
+        }
+        Ok(req)
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -166,18 +209,8 @@ struct ConnArgs {
 struct SubmitArgs {
     /// Package directory from `precheck --package`.
     dir: PathBuf,
-    /// API to call.
-    #[arg(long, value_enum, default_value = "compare")]
-    api: ApiArg,
-    /// Reference photo (compare).
-    #[arg(long)]
-    image: Option<PathBuf>,
-    /// ID-card number (recognition).
-    #[arg(long)]
-    id_card: Option<String>,
-    /// Name (recognition).
-    #[arg(long)]
-    name: Option<String>,
+    #[command(flatten)]
+    target: TargetArgs,
     #[command(flatten)]
     conn: ConnArgs,
 }
@@ -978,7 +1011,6 @@ impl Packager {
     }
 
     fn write(mut self, dir: &Path, a: &PrecheckArgs, outcome: &liveface::Outcome) -> anyhow::Result<serde_json::Value> {
-        use liveface::package::{LivenessRequest, LivenessType};
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let (_, best) = self.best_jpeg.take().context("no best frame was kept")?;
         if let Some((start, end)) = outcome.evidence_window_us {
@@ -991,31 +1023,15 @@ impl Packager {
         }
         let video = self.video.finish()?;
         let validate = a.session.actions.replace(' ', "");
-        let image = match &a.image {
-            Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
-            None => best.clone(),
-        };
-        let mut req = match a.api {
-            ApiArg::Compare => LivenessRequest::compare(LivenessType::Action, &video.mp4, &image),
-            ApiArg::Intl => LivenessRequest::compare_international(LivenessType::Action, &video.mp4, &image),
-            ApiArg::Recognition => LivenessRequest::recognition(
-                LivenessType::Action,
-                &video.mp4,
-                a.id_card.as_deref().context("--id-card is needed for recognition")?,
-                a.name.as_deref().context("--name is needed for recognition")?,
-            ),
-        }
-        .validate_data(validate.clone());
-        if let Some(n) = a.best_frame_num {
-            req = req.best_frame_num(n);
-        }
+        let image = a.target.image(|| Ok(best.clone()))?;
+        let req = a.target.request(&video.mp4, &image, &validate, a.best_frame_num)?;
         let body = req.to_json()?;
         std::fs::write(dir.join("best.jpg"), &best)?;
         std::fs::write(dir.join("video.mp4"), &video.mp4)?;
         std::fs::write(dir.join("request.json"), &body)?;
         let manifest = serde_json::json!({
-            "api": a.api, "action": req.api().action(), "liveness_type": "ACTION", "validate_data": validate,
-            "best_frame_num": a.best_frame_num, "image": if a.image.is_some() { "given" } else { "best_frame" },
+            "api": a.target.api, "action": req.api().action(), "liveness_type": "ACTION", "validate_data": validate,
+            "best_frame_num": a.best_frame_num, "image": if a.target.image.is_some() { "given" } else { "best_frame" },
             "files": {"best.jpg": best.len(), "video.mp4": video.mp4.len(), "request.json": body.len()},
             "video": video, "evidence_window_us": outcome.evidence_window_us,
         });
@@ -1056,31 +1072,16 @@ fn client(conn: &ConnArgs) -> anyhow::Result<liveface::package::client::Client> 
 
 #[cfg(feature = "paas")]
 fn submit(a: SubmitArgs) -> anyhow::Result<ExitCode> {
-    use liveface::package::{LivenessRequest, LivenessType, Verdict};
+    use liveface::package::Verdict;
     let manifest: serde_json::Value = serde_json::from_slice(
         &std::fs::read(a.dir.join("package.json"))
             .with_context(|| format!("no package.json in {}", a.dir.display()))?,
     )?;
     let video = std::fs::read(a.dir.join("video.mp4")).context("package without video.mp4")?;
-    let validate = manifest["validate_data"].as_str().unwrap_or("").to_string();
-    let image = match &a.image {
-        Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
-        None => std::fs::read(a.dir.join("best.jpg")).context("package without best.jpg")?,
-    };
-    let mut req = match a.api {
-        ApiArg::Compare => LivenessRequest::compare(LivenessType::Action, &video, &image),
-        ApiArg::Intl => LivenessRequest::compare_international(LivenessType::Action, &video, &image),
-        ApiArg::Recognition => LivenessRequest::recognition(
-            LivenessType::Action,
-            &video,
-            a.id_card.as_deref().context("--id-card is needed for recognition")?,
-            a.name.as_deref().context("--name is needed for recognition")?,
-        ),
-    }
-    .validate_data(validate);
-    if let Some(n) = manifest["best_frame_num"].as_u64() {
-        req = req.best_frame_num(n as u8);
-    }
+    let validate = manifest["validate_data"].as_str().unwrap_or("");
+    let image = a.target.image(|| std::fs::read(a.dir.join("best.jpg")).context("package without best.jpg"))?;
+    let best_frame_num = manifest["best_frame_num"].as_u64().and_then(|n| u8::try_from(n).ok());
+    let req = a.target.request(&video, &image, validate, best_frame_num)?;
     let result = client(&a.conn)?.liveness(&req)?;
     let (passed, code) = match &result.verdict {
         Verdict::Success => (true, "Success".to_string()),
