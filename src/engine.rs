@@ -3,10 +3,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::checks::passive::{self, FaceBox, PassiveModels, PassiveScore};
 use crate::detect::{self, Detection};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameRef;
-use crate::infer::{load_model, LoadOptions, Model, ModelBytes, ModelKind, RuntimeInfo};
+use crate::infer::{
+    load_model, load_spec, sha256_hex, LoadOptions, Model, ModelBytes, ModelKind, RuntimeInfo, PASSIVE_SPECS,
+};
 use crate::track::{Tracker, TrackerConfig};
 
 /// Loaded face models. Cheap to clone (shared), `Send + Sync`.
@@ -23,6 +26,7 @@ pub(crate) struct EngineInner {
     pub detector: Model,
     pub mesh: Model,
     pub iris: Model,
+    pub passive: Option<PassiveModels>,
     pub anchors: Vec<[f32; 2]>,
     pub runtime: RuntimeInfo,
 }
@@ -32,6 +36,7 @@ pub(crate) struct EngineInner {
 pub struct EngineBuilder {
     runtime: Option<PathBuf>,
     models: [ModelBytes; 3],
+    passive: Option<[ModelBytes; 2]>,
     intra_threads: usize,
     verify_sha256: bool,
 }
@@ -41,6 +46,7 @@ impl Default for EngineBuilder {
         EngineBuilder {
             runtime: None,
             models: [ModelBytes::Embedded, ModelBytes::Embedded, ModelBytes::Embedded],
+            passive: None,
             intra_threads: 1,
             verify_sha256: true,
         }
@@ -95,6 +101,31 @@ impl EngineBuilder {
         self
     }
 
+    /// Loads the MiniFASNet anti-spoof pair (silent liveness) from a directory holding
+    /// `minifasnet_v2_80x80_s2.7.onnx` and `minifasnet_v1se_80x80_s4.0.onnx` (see the
+    /// README for where they come from). Without them silent liveness runs on its
+    /// temporal cues alone and says so.
+    #[must_use]
+    pub fn antispoof_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        self.passive = Some(PASSIVE_SPECS.each_ref().map(|s| ModelBytes::File(dir.join(s.file))));
+        self
+    }
+
+    /// Loads the anti-spoof pair from two files (MiniFASNetV2 at scale 2.7, then V1SE at 4.0).
+    #[must_use]
+    pub fn antispoof_files(mut self, v2: impl Into<PathBuf>, v1se: impl Into<PathBuf>) -> Self {
+        self.passive = Some([ModelBytes::File(v2.into()), ModelBytes::File(v1se.into())]);
+        self
+    }
+
+    /// Loads the anti-spoof pair from bytes (MiniFASNetV2 at scale 2.7, then V1SE at 4.0).
+    #[must_use]
+    pub fn antispoof_bytes(mut self, v2: Vec<u8>, v1se: Vec<u8>) -> Self {
+        self.passive = Some([ModelBytes::Owned(v2), ModelBytes::Owned(v1se)]);
+        self
+    }
+
     /// Threads per inference (default 1: predictable latency, leaves cores to the app).
     #[must_use]
     pub fn intra_threads(mut self, n: usize) -> Self {
@@ -131,7 +162,29 @@ impl EngineBuilder {
         let (detector, runtime) = load_model(ModelKind::Detector, &self.models[0], &opts)?;
         let (mesh, _) = load_model(ModelKind::Mesh, &self.models[1], &opts)?;
         let (iris, _) = load_model(ModelKind::Iris, &self.models[2], &opts)?;
-        Ok(Engine { inner: Arc::new(EngineInner { detector, mesh, iris, anchors: detect::anchors(), runtime }) })
+        let passive = match &self.passive {
+            None => None,
+            Some([a, b]) => {
+                let hint =
+                    "use the files from the minivision Silent-Face-Anti-Spoofing release converted as the README \
+                            describes, or allow unpinned models";
+                let sha = |m: &ModelBytes| -> Option<String> {
+                    match m {
+                        ModelBytes::Owned(b) => Some(sha256_hex(b)),
+                        ModelBytes::File(p) => std::fs::read(p).ok().map(|b| sha256_hex(&b)),
+                        ModelBytes::Embedded => None,
+                    }
+                };
+                let (v2, _) = load_spec(&PASSIVE_SPECS[0], "MiniFASNetV2", hint, a, &opts)?;
+                let (v1se, _) = load_spec(&PASSIVE_SPECS[1], "MiniFASNetV1SE", hint, b, &opts)?;
+                let sha256 = [sha(a).unwrap_or_default(), sha(b).unwrap_or_default()];
+                let pinned = sha256[0] == PASSIVE_SPECS[0].sha256 && sha256[1] == PASSIVE_SPECS[1].sha256;
+                Some(PassiveModels { v2, v1se, sha256, pinned })
+            }
+        };
+        Ok(Engine {
+            inner: Arc::new(EngineInner { detector, mesh, iris, passive, anchors: detect::anchors(), runtime }),
+        })
     }
 }
 
@@ -183,5 +236,61 @@ impl Engine {
         let dets = detect::decode(&reg, &cls, &self.inner.anchors, &lb, &mut scratch);
         let to_buf = frame.upright_to_buffer();
         Ok(dets.into_iter().map(|d| crate::track::detection_to_buffer(&d, &to_buf)).collect())
+    }
+
+    /// Faces in upright-picture pixels, highest score first.
+    pub(crate) fn detect_upright(&self, frame: &FrameRef) -> Result<Vec<Detection>> {
+        let mut input = vec![0.0f32; detect::SIZE * detect::SIZE * 3];
+        let mut reg = vec![0.0f32; detect::NUM_ANCHORS * 16];
+        let mut cls = vec![0.0f32; detect::NUM_ANCHORS];
+        let lb = detect::preprocess(frame, &mut input);
+        self.inner.detector.run(&input, &mut [&mut reg, &mut cls])?;
+        let mut scratch = Vec::new();
+        Ok(detect::decode(&reg, &cls, &self.inner.anchors, &lb, &mut scratch))
+    }
+
+    /// Whether the anti-spoof models are loaded.
+    pub fn has_antispoof(&self) -> bool {
+        self.inner.passive.is_some()
+    }
+
+    /// sha256 of the loaded anti-spoof files and whether they are the pinned release.
+    pub fn antispoof_identity(&self) -> Option<([String; 2], bool)> {
+        self.inner.passive.as_ref().map(|p| (p.sha256.clone(), p.pinned))
+    }
+
+    /// Anti-spoof scores of the given faces (upright-picture boxes in the reference
+    /// convention), in one batch per model.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] without anti-spoof models; [`ErrorKind::InvalidFrame`] for a
+    /// degenerate box; inference errors.
+    pub fn antispoof_boxes(&self, faces: &[(FrameRef, FaceBox)]) -> Result<Vec<PassiveScore>> {
+        let Some(models) = self.inner.passive.as_ref() else {
+            return Err(Error::new(ErrorKind::Config, "no anti-spoof models loaded (EngineBuilder::antispoof_dir)"));
+        };
+        if faces.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut inputs = [Vec::new(), Vec::new()];
+        for (frame, b) in faces {
+            for (k, scale) in passive::SCALES.iter().enumerate() {
+                let patch = passive::crop_patch(frame, *b, *scale).ok_or_else(|| {
+                    Error::new(ErrorKind::InvalidFrame, format!("face box {b:?} is empty or outside the picture"))
+                })?;
+                passive::to_model_input(&patch[..], &mut inputs[k]);
+            }
+        }
+        let probs = models.run([&inputs[0], &inputs[1]], faces.len())?;
+        Ok(faces.iter().zip(probs).map(|((f, b), (p2, p1))| PassiveScore::new(f.timestamp_us(), *b, p2, p1)).collect())
+    }
+
+    /// Detects the most confident face and scores it; `None` without a face.
+    ///
+    /// # Errors
+    /// As [`Engine::antispoof_boxes`].
+    pub fn antispoof(&self, frame: &FrameRef) -> Result<Option<PassiveScore>> {
+        let Some(det) = self.detect_upright(frame)?.into_iter().next() else { return Ok(None) };
+        Ok(self.antispoof_boxes(&[(*frame, FaceBox::from_corners(det.bbox))])?.pop())
     }
 }

@@ -109,7 +109,26 @@ pub struct FrameRef<'a> {
     yuv_range: YuvRange,
 }
 
+/// An owned copy of a frame's bytes and layout (kept for later analysis).
+#[derive(Debug, Clone)]
+pub(crate) struct FrameCopy {
+    data: Vec<u8>,
+    view: FrameRef<'static>,
+}
+
+impl FrameCopy {
+    /// The copied frame.
+    pub(crate) fn view(&self) -> FrameRef<'_> {
+        FrameRef { data: &self.data, ..self.view }
+    }
+}
+
 impl<'a> FrameRef<'a> {
+    /// Copies the pixels (one `memcpy`) with the layout, orientation and timestamp.
+    pub(crate) fn to_copy(&self) -> FrameCopy {
+        FrameCopy { data: self.data.to_vec(), view: FrameRef { data: &[], ..*self } }
+    }
+
     /// A tightly packed frame (stride = width × bytes per pixel).
     ///
     /// # Errors
@@ -261,6 +280,59 @@ impl<'a> FrameRef<'a> {
     pub(crate) fn buffer_to_upright(&self) -> Affine {
         // Rotations and mirrors are always invertible.
         self.upright_to_buffer().inverse().unwrap_or(Affine::IDENTITY)
+    }
+
+    /// The upright picture as packed RGB bytes (`w * h * 3` for [`FrameRef::upright_size`]),
+    /// exact pixel values, no interpolation.
+    pub fn to_upright_rgb(&self) -> Vec<u8> {
+        let (w, h) = self.upright_size();
+        let xs: Vec<u32> = (0..w).collect();
+        let ys: Vec<u32> = (0..h).collect();
+        let mut out = Vec::new();
+        self.gather_rgb(&xs, &ys, &mut out);
+        out
+    }
+
+    /// Upright-picture pixels at the integer positions `xs × ys` (clamped to the picture),
+    /// as RGB bytes: `ys.len()` rows of `xs.len()` pixels. No interpolation: the exact
+    /// pixel values for RGB/BGR/grey layouts (YUV is converted and rounded).
+    pub(crate) fn gather_rgb(&self, xs: &[u32], ys: &[u32], out: &mut Vec<u8>) {
+        out.clear();
+        out.reserve(xs.len() * ys.len() * 3);
+        let m = self.upright_to_buffer();
+        let (fw, fh, s, d) = (self.width as usize, self.height as usize, self.stride, self.data);
+        let go = |px: &dyn Fn(usize, usize) -> [f32; 3], out: &mut Vec<u8>| {
+            for &y in ys {
+                for &x in xs {
+                    let (bx, by) = m.apply(x as f32 + 0.5, y as f32 + 0.5);
+                    let bx = (fast_floor(bx).max(0.0) as usize).min(fw - 1);
+                    let by = (fast_floor(by).max(0.0) as usize).min(fh - 1);
+                    let p = px(bx, by);
+                    out.extend(p.iter().map(|v| v.round().clamp(0.0, 255.0) as u8));
+                }
+            }
+        };
+        match self.format {
+            PixelFormat::Rgb8 => go(&|x, y| Packed::<0, 1, 2, 3> { d, s, w: fw, h: fh }.rgb(x, y), out),
+            PixelFormat::Bgr8 => go(&|x, y| Packed::<2, 1, 0, 3> { d, s, w: fw, h: fh }.rgb(x, y), out),
+            PixelFormat::Rgba8 => go(&|x, y| Packed::<0, 1, 2, 4> { d, s, w: fw, h: fh }.rgb(x, y), out),
+            PixelFormat::Bgra8 => go(&|x, y| Packed::<2, 1, 0, 4> { d, s, w: fw, h: fh }.rgb(x, y), out),
+            PixelFormat::Gray8 => go(&|x, y| Packed::<0, 0, 0, 1> { d, s, w: fw, h: fh }.rgb(x, y), out),
+            PixelFormat::Nv12 | PixelFormat::Nv21 | PixelFormat::I420 => {
+                let y_len = s * fh;
+                let (u_off, v_off, cstride, cstep) = match self.format {
+                    PixelFormat::Nv12 => (y_len, y_len + 1, s, 2),
+                    PixelFormat::Nv21 => (y_len + 1, y_len, s, 2),
+                    _ => {
+                        let cs = s.div_ceil(2);
+                        (y_len, y_len + cs * (fh / 2), cs, 1)
+                    }
+                };
+                let limited = self.yuv_range == YuvRange::Limited;
+                let yuv = Yuv { d, s, w: fw, h: fh, u_off, v_off, cstride, cstep, limited };
+                go(&|x, y| yuv.rgb(x, y), out)
+            }
+        }
     }
 
     /// Samples an RGB crop into `out` (NHWC, `w*h*3` floats, value `px * mul + add`).

@@ -37,14 +37,22 @@ impl ModelKind {
         }
     }
 
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ModelKind::Detector => "Detector",
+            ModelKind::Mesh => "Mesh",
+            ModelKind::Iris => "Iris",
+        }
+    }
+
     /// File name of the default model in `models/`.
     pub fn file_name(self) -> &'static str {
         self.spec().file
     }
 }
 
-/// Expected identity and I/O of a model; mirrors `models/manifest.toml` (a test keeps
-/// them equal).
+/// Expected identity and I/O of a model; the face models mirror `models/manifest.toml`
+/// (a test keeps them equal). A `-1` dimension is the batch size, set per call.
 #[derive(Debug)]
 pub(crate) struct ModelSpec {
     pub file: &'static str,
@@ -75,6 +83,25 @@ pub(crate) static SPECS: [ModelSpec; 3] = [
         input: ("input", [1, 64, 64, 3]),
         outputs: &[("output_eyes_contours_and_brows", &[1, 213]), ("output_iris", &[1, 15])],
         embedded: include_bytes!("../models/iris_landmark_64.onnx"),
+    },
+];
+
+/// The MiniFASNet anti-spoof pair (not shipped: loaded from files or bytes). NHWC BGR
+/// 0..255, softmax output with index 1 = real face.
+pub(crate) static PASSIVE_SPECS: [ModelSpec; 2] = [
+    ModelSpec {
+        file: "minifasnet_v2_80x80_s2.7.onnx",
+        sha256: "f96e2f90ae2fd219547a5a81811db6c0af252a9672a614fc4e4158cf109fbbfc",
+        input: ("input", [-1, 80, 80, 3]),
+        outputs: &[("probs", &[-1, 3])],
+        embedded: &[],
+    },
+    ModelSpec {
+        file: "minifasnet_v1se_80x80_s4.0.onnx",
+        sha256: "9f80616e7d63a1680eb4512ff895cd164d44451570961da27aa6f6d4accf588f",
+        input: ("input", [-1, 80, 80, 3]),
+        outputs: &[("probs", &[-1, 3])],
+        embedded: &[],
     },
 ];
 
@@ -190,13 +217,14 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 
 /// One loaded model; `run` borrows its session for the duration of a call.
 pub(crate) struct Model {
-    kind: ModelKind,
+    name: &'static str,
+    spec: &'static ModelSpec,
     session: Mutex<Session>,
 }
 
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Model").field("kind", &self.kind).finish()
+        f.debug_struct("Model").field("name", &self.name).finish()
     }
 }
 
@@ -207,14 +235,29 @@ pub(crate) struct LoadOptions<'a> {
 }
 
 pub(crate) fn load_model(kind: ModelKind, src: &ModelBytes, opts: &LoadOptions) -> Result<(Model, RuntimeInfo)> {
-    let spec = kind.spec();
+    let hint = "rebuild it with models/convert.sh or allow unpinned models";
+    load_spec(kind.spec(), kind.name(), hint, src, opts)
+}
+
+/// Loads a model against `spec` (`name` and `hint` go into error messages).
+pub(crate) fn load_spec(
+    spec: &'static ModelSpec,
+    name: &'static str,
+    hint: &str,
+    src: &ModelBytes,
+    opts: &LoadOptions,
+) -> Result<(Model, RuntimeInfo)> {
+    let kind = name;
     let owned;
     let (bytes, origin): (&[u8], String) = match src {
+        ModelBytes::Embedded if spec.embedded.is_empty() => {
+            return Err(Error::new(ErrorKind::Model, format!("no {kind} model given ({})", spec.file)))
+        }
         ModelBytes::Embedded => (spec.embedded, "embedded".into()),
         ModelBytes::Owned(b) => (b.as_slice(), "bytes".into()),
         ModelBytes::File(p) => {
             owned = std::fs::read(p).map_err(|e| {
-                Error::with_source(ErrorKind::Model, format!("cannot read {kind:?} model {}", p.display()), e)
+                Error::with_source(ErrorKind::Model, format!("cannot read {kind} model {}", p.display()), e)
             })?;
             (owned.as_slice(), p.display().to_string())
         }
@@ -224,16 +267,12 @@ pub(crate) fn load_model(kind: ModelKind, src: &ModelBytes, opts: &LoadOptions) 
         if got != spec.sha256 {
             return Err(Error::new(
                 ErrorKind::Model,
-                format!(
-                    "{kind:?} model sha256 is {got}, expected {} ({}); rebuild it with models/convert.sh or allow unpinned models: {origin}",
-                    spec.sha256, spec.file
-                ),
+                format!("{kind} model sha256 is {got}, expected {} ({}); {hint}: {origin}", spec.sha256, spec.file),
             ));
         }
     }
     let (env, info) = runtime(opts.runtime)?;
-    let ort_err =
-        |what: &str, e: String| Error::new(ErrorKind::Model, format!("{kind:?} model ({origin}): {what}: {e}"));
+    let ort_err = |what: &str, e: String| Error::new(ErrorKind::Model, format!("{kind} model ({origin}): {what}: {e}"));
     let session = Session::builder(&env)
         .map_err(|e| ort_err("session options", e.to_string()))?
         .with_optimization_level(GraphOptimizationLevel::Level3)
@@ -244,14 +283,16 @@ pub(crate) fn load_model(kind: ModelKind, src: &ModelBytes, opts: &LoadOptions) 
         .map_err(|e| ort_err("threads", e.to_string()))?
         .commit_from_memory(bytes)
         .map_err(|e| ort_err("not a loadable ONNX model", e.to_string()))?;
-    check_io(kind, &session, &origin)?;
-    Ok((Model { kind, session: Mutex::new(session) }, info))
+    check_io(spec, name, &session, &origin)?;
+    Ok((Model { name, spec, session: Mutex::new(session) }, info))
 }
 
-fn check_io(kind: ModelKind, session: &Session, origin: &str) -> Result<()> {
-    let spec = kind.spec();
-    let shape_ok =
-        |got: &[i64], want: &[i64]| got.len() == want.len() && got.iter().zip(want).all(|(g, w)| *g == *w || *g < 0);
+fn check_io(spec: &ModelSpec, kind: &str, session: &Session, origin: &str) -> Result<()> {
+    // A dynamic dimension in the file matches anything; a batch dimension we set per
+    // call (-1) must be dynamic in the file.
+    let shape_ok = |got: &[i64], want: &[i64]| {
+        got.len() == want.len() && got.iter().zip(want).all(|(g, w)| if *w < 0 { *g < 0 } else { *g == *w || *g < 0 })
+    };
     let describe = |o: &ort::value::Outlet| match o.dtype().tensor_shape() {
         Some(s) => format!("{}{:?}", o.name(), &s[..]),
         None => format!("{} (not a tensor)", o.name()),
@@ -262,7 +303,7 @@ fn check_io(kind: ModelKind, session: &Session, origin: &str) -> Result<()> {
         Error::new(
             ErrorKind::Model,
             format!(
-                "{kind:?} model has inputs {inputs:?} and outputs {outputs:?}; expected input {}{:?} and outputs {:?} ({origin})",
+                "{kind} model has inputs {inputs:?} and outputs {outputs:?}; expected input {}{:?} and outputs {:?} ({origin})",
                 spec.input.0, spec.input.1, spec.outputs
             ),
         )
@@ -289,22 +330,28 @@ impl Model {
     /// Runs the model on one NHWC input and copies each declared output into `outs`
     /// (in the spec's output order; each slice must have the output's element count).
     pub(crate) fn run(&self, input: &[f32], outs: &mut [&mut [f32]]) -> Result<()> {
-        let spec = self.kind.spec();
-        let shape = spec.input.1.map(|d| d as usize);
+        self.run_batch(input, 1, outs)
+    }
+
+    /// As [`Model::run`] with batch size `n` for a model with a dynamic batch dimension.
+    pub(crate) fn run_batch(&self, input: &[f32], n: usize, outs: &mut [&mut [f32]]) -> Result<()> {
+        let spec = self.spec;
+        let kind = self.name;
+        let shape = spec.input.1.map(|d| if d < 0 { n } else { d as usize });
         let tensor = TensorRef::from_array_view((shape, input))
-            .map_err(|e| Error::new(ErrorKind::Inference, format!("{:?} input: {e}", self.kind)))?;
+            .map_err(|e| Error::new(ErrorKind::Inference, format!("{kind} input: {e}")))?;
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         let result = session
             .run(ort::inputs![spec.input.0 => tensor])
-            .map_err(|e| Error::new(ErrorKind::Inference, format!("{:?} inference: {e}", self.kind)))?;
+            .map_err(|e| Error::new(ErrorKind::Inference, format!("{kind} inference: {e}")))?;
         for ((name, _), out) in spec.outputs.iter().zip(outs.iter_mut()) {
             let (_, data) = result[*name]
                 .try_extract_tensor::<f32>()
-                .map_err(|e| Error::new(ErrorKind::Inference, format!("{:?} output {name}: {e}", self.kind)))?;
+                .map_err(|e| Error::new(ErrorKind::Inference, format!("{kind} output {name}: {e}")))?;
             if data.len() != out.len() {
                 return Err(Error::new(
                     ErrorKind::Inference,
-                    format!("{:?} output {name} has {} values, expected {}", self.kind, data.len(), out.len()),
+                    format!("{kind} output {name} has {} values, expected {}", data.len(), out.len()),
                 ));
             }
             out.copy_from_slice(data);
