@@ -90,6 +90,42 @@ fn stages(c: &mut Criterion) {
     });
     g.finish();
 
+    // The silent decision after 3 s at 30 fps (90 tracked 640x480 frames, the face moving
+    // a pixel per frame): detector + MiniFASNet pair on the 3 kept frames, the cues.
+    // Uses ../shared/models or LIVEFACE_ANTISPOOF_DIR; cues only when absent.
+    let dir = std::env::var_os("LIVEFACE_ANTISPOOF_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models"));
+    let with_model = dir.join("minifasnet_v2_80x80_s2.7.onnx").is_file();
+    let engine = if with_model {
+        Engine::builder().antispoof_dir(&dir).build().expect("anti-spoof models")
+    } else {
+        eprintln!("silent bench: no MiniFASNet models in {}: measuring the cues only", dir.display());
+        engine
+    };
+    let mut config = liveface::SessionConfig::silent();
+    config.silent.good_ms = 60_000;
+    let mut session = liveface::Session::new(&engine, config).unwrap();
+    let mut shifted = vec![128u8; 640 * 480 * 3];
+    for i in 0..90usize {
+        let dx = (i % 30) * 3;
+        shifted[dx..].copy_from_slice(&pixels[..pixels.len() - dx]);
+        let f = FrameRef::new(&shifted, 640, 480, PixelFormat::Rgb8).unwrap().at_us(i as i64 * 33_333);
+        session.push(&f).unwrap();
+    }
+    let probe = session.silent_decision().unwrap().expect("silent");
+    eprintln!(
+        "silent bench: {} good ms, model {}, planar pairs {}",
+        probe.good_ms,
+        probe.model.as_ref().map_or(0, |m| m.frames.len()),
+        probe.planar.pairs
+    );
+    let mut g = c.benchmark_group("session");
+    g.sample_size(20);
+    let name = if with_model { "silent_decision_3s" } else { "silent_decision_3s_cues_only" };
+    g.bench_function(name, |b| b.iter(|| session.silent_decision().unwrap()));
+    g.finish();
+
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);
     g.bench_function("load_embedded", |b| b.iter(|| Engine::new().unwrap()));

@@ -179,7 +179,13 @@ impl EngineBuilder {
                 let (v1se, _) = load_spec(&PASSIVE_SPECS[1], "MiniFASNetV1SE", hint, b, &opts)?;
                 let sha256 = [sha(a).unwrap_or_default(), sha(b).unwrap_or_default()];
                 let pinned = sha256[0] == PASSIVE_SPECS[0].sha256 && sha256[1] == PASSIVE_SPECS[1].sha256;
-                Some(PassiveModels { v2, v1se, sha256, pinned })
+                let models = PassiveModels { v2, v1se, sha256, pinned };
+                // The first run of an ONNX Runtime session allocates and plans; do it here
+                // (a batch of 3, the default number of model frames) rather than inside
+                // the first liveness decision.
+                let blank = vec![128.0f32; 3 * passive::PATCH * passive::PATCH * 3];
+                models.run([&blank, &blank], 3)?;
+                Some(models)
             }
         };
         Ok(Engine {

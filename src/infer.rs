@@ -60,6 +60,8 @@ pub(crate) struct ModelSpec {
     pub input: (&'static str, [i64; 4]),
     pub outputs: &'static [(&'static str, &'static [i64])],
     pub embedded: &'static [u8],
+    /// Rewrite PRelu nodes at load time ([`crate::onnx_rewrite::split_prelu`]).
+    pub split_prelu: bool,
 }
 
 pub(crate) static SPECS: [ModelSpec; 3] = [
@@ -68,6 +70,7 @@ pub(crate) static SPECS: [ModelSpec; 3] = [
         sha256: "6952660e4d3faca8c4d446f3103aff5f9ed0c1c5cadf969d3aa8cc6faaad3773",
         input: ("input", [1, 128, 128, 3]),
         outputs: &[("regressors", &[1, 896, 16]), ("classificators", &[1, 896, 1])],
+        split_prelu: false,
         embedded: include_bytes!("../models/blazeface_short_128.onnx"),
     },
     ModelSpec {
@@ -75,6 +78,7 @@ pub(crate) static SPECS: [ModelSpec; 3] = [
         sha256: "c4bdde37701d40d0d4c5542f5a50f93c5a63e6c76108e80c1a826b31acb35b66",
         input: ("input", [1, 192, 192, 3]),
         outputs: &[("landmarks", &[1, 1, 1, 1404]), ("face_flag", &[1, 1, 1, 1])],
+        split_prelu: false,
         embedded: include_bytes!("../models/face_landmark_468.onnx"),
     },
     ModelSpec {
@@ -82,6 +86,7 @@ pub(crate) static SPECS: [ModelSpec; 3] = [
         sha256: "a160e395d510376506d206b168bc0a4cde60a5ddacd03ff6070f4b5939d94f3c",
         input: ("input", [1, 64, 64, 3]),
         outputs: &[("output_eyes_contours_and_brows", &[1, 213]), ("output_iris", &[1, 15])],
+        split_prelu: false,
         embedded: include_bytes!("../models/iris_landmark_64.onnx"),
     },
 ];
@@ -95,6 +100,7 @@ pub(crate) static PASSIVE_SPECS: [ModelSpec; 2] = [
         input: ("input", [-1, 80, 80, 3]),
         outputs: &[("probs", &[-1, 3])],
         embedded: &[],
+        split_prelu: true,
     },
     ModelSpec {
         file: "minifasnet_v1se_80x80_s4.0.onnx",
@@ -102,6 +108,7 @@ pub(crate) static PASSIVE_SPECS: [ModelSpec; 2] = [
         input: ("input", [-1, 80, 80, 3]),
         outputs: &[("probs", &[-1, 3])],
         embedded: &[],
+        split_prelu: true,
     },
 ];
 
@@ -271,6 +278,14 @@ pub(crate) fn load_spec(
             ));
         }
     }
+    let rewritten;
+    let bytes = match spec.split_prelu.then(|| crate::onnx_rewrite::split_prelu(bytes)).flatten() {
+        Some(b) => {
+            rewritten = b;
+            rewritten.as_slice()
+        }
+        None => bytes,
+    };
     let (env, info) = runtime(opts.runtime)?;
     let ort_err = |what: &str, e: String| Error::new(ErrorKind::Model, format!("{kind} model ({origin}): {what}: {e}"));
     let session = Session::builder(&env)

@@ -11,6 +11,9 @@ use liveface::source::{load_image, ImageSequence, OwnedFrame};
 use liveface::{Engine, FrameReport, Rotation, TrackerConfig};
 use serde::Serialize;
 
+#[path = "cli/spoof.rs"]
+mod spoof;
+
 #[derive(Parser)]
 #[command(name = "liveface", version, about = "On-device face liveness engine")]
 struct Cli {
@@ -79,9 +82,16 @@ struct AnalyzeArgs {
 
 #[derive(clap::Args)]
 struct SessionArgs {
-    /// Liveness mode (this release: action).
+    /// Liveness mode: action or silent.
     #[arg(long, default_value = "action")]
     mode: String,
+    /// Directory with the MiniFASNet anti-spoof models (silent mode; see the README).
+    /// Without them silent mode decides on its temporal cues alone and says so.
+    #[arg(long, env = "LIVEFACE_ANTISPOOF_DIR")]
+    antispoof_models: Option<PathBuf>,
+    /// Silent mode: good-quality video to collect before deciding (ms).
+    #[arg(long, default_value_t = 3_000)]
+    silent_ms: i64,
     /// Action sequence: mainland "1,2"/"2,1" (1 open mouth, 2 close eyes) or
     /// international codes (1 open mouth, 2 blink, 3 nod, 4 shake head).
     #[arg(long, default_value = "1,2")]
@@ -93,8 +103,15 @@ struct SessionArgs {
 
 impl SessionArgs {
     fn config(&self) -> anyhow::Result<liveface::SessionConfig> {
+        if self.mode == "silent" {
+            let mut c = liveface::SessionConfig::silent();
+            c.timeout_ms = self.timeout_ms;
+            c.silent.good_ms = self.silent_ms;
+            c.silent.min_good_ms = c.silent.min_good_ms.min(self.silent_ms);
+            return Ok(c);
+        }
         if self.mode != "action" {
-            bail!("mode {:?} is not available in this release (action only)", self.mode);
+            bail!("mode {:?} is not available in this release (action or silent)", self.mode);
         }
         let actions = liveface::parse_actions(&self.actions).map_err(|e| anyhow::anyhow!(e))?;
         let mut c = liveface::SessionConfig::action(actions);
@@ -236,6 +253,8 @@ struct ChallengeArgs {
 enum EvalKind {
     Blink,
     Mouth,
+    /// Silent liveness against presentation attacks (ISO/IEC 30107-3 metrics).
+    Spoof,
 }
 
 #[derive(clap::Args)]
@@ -243,13 +262,23 @@ struct EvalArgs {
     /// What to evaluate.
     #[arg(value_enum)]
     kind: EvalKind,
-    /// CSV with a `clip` column (file stem) and either `start_frame,end_frame` or
-    /// `start_s,end_s` per labelled event (e.g. ../shared/data/blink/blink_intervals.csv).
-    #[arg(long)]
-    labels: PathBuf,
-    /// Clips to evaluate (clips without labels count every detection as a false positive).
-    #[arg(required = true)]
+    /// blink/mouth: CSV with a `clip` column (file stem) and either `start_frame,end_frame`
+    /// or `start_s,end_s` per labelled event (e.g. ../shared/data/blink/blink_intervals.csv).
+    #[arg(long, required_if_eq_any = [("kind", "blink"), ("kind", "mouth")])]
+    labels: Option<PathBuf>,
+    /// blink/mouth: clips to evaluate (clips without labels count every detection as a
+    /// false positive).
     clips: Vec<PathBuf>,
+    /// spoof: CSV manifests with `file` (relative to the manifest) and `label` (`live`, or
+    /// the attack species: `print`, `replay`, `spoof_print`...); images and clips. Repeatable.
+    #[arg(long)]
+    manifest: Vec<PathBuf>,
+    /// spoof: directory with the MiniFASNet models (without: cues only).
+    #[arg(long, env = "LIVEFACE_ANTISPOOF_DIR")]
+    antispoof_models: Option<PathBuf>,
+    /// spoof: write scores.csv, roc.png and summary.json here.
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// Frames of slack when matching a detection to a labelled interval.
     #[arg(long, default_value_t = 2)]
     tolerance_frames: i64,
@@ -733,9 +762,18 @@ fn open_video(path: &Path) -> anyhow::Result<Box<dyn Iterator<Item = liveface::R
     bail!("this build cannot read videos (feature `video`): {}", path.display())
 }
 
+/// The engine, with the anti-spoof models when a directory is given.
+fn engine_with(antispoof: Option<&Path>) -> anyhow::Result<Engine> {
+    let mut b = Engine::builder();
+    if let Some(dir) = antispoof {
+        b = b.antispoof_dir(dir);
+    }
+    Ok(b.build()?)
+}
+
 fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
     let config = a.session.config()?;
-    let engine = Engine::new()?;
+    let engine = engine_with(a.session.antispoof_models.as_deref())?;
     let mut session = liveface::Session::new(&engine, config)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -815,11 +853,21 @@ fn read_labels(path: &Path) -> anyhow::Result<Labels> {
 
 fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
     use liveface::checks::action::{ActionScanner, ActionThresholds};
-    let labels = read_labels(&a.labels)?;
     let want = match a.kind {
         EvalKind::Blink => liveface::Action::Blink,
         EvalKind::Mouth => liveface::Action::OpenMouth,
+        EvalKind::Spoof => {
+            if a.manifest.is_empty() {
+                bail!("eval spoof needs at least one --manifest CSV");
+            }
+            let engine = engine_with(a.antispoof_models.as_deref())?;
+            return spoof::eval(&engine, &a.manifest, a.out.as_deref());
+        }
     };
+    let labels = read_labels(a.labels.as_deref().context("--labels is required")?)?;
+    if a.clips.is_empty() {
+        bail!("no clips given");
+    }
     let engine = Engine::new()?;
     let (mut tp_all, mut fp_all, mut fn_all) = (0usize, 0usize, 0usize);
     let mut per_clip = Vec::new();
@@ -930,7 +978,7 @@ fn run_live(
 }
 
 fn live(a: LiveArgs) -> anyhow::Result<ExitCode> {
-    let engine = Engine::new()?;
+    let engine = engine_with(a.session.antispoof_models.as_deref())?;
     let mut session = liveface::Session::new(&engine, a.session.config()?)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

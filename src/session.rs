@@ -3,11 +3,13 @@
 //! The state machine is the same for every mode: wait for a good face (quality gate) and
 //! learn the person's neutral face, then run the mode's steps, each in order and within
 //! the session timeout, then pass or fail with a reason that maps onto the cloud API's
-//! `FailedOperation.*` codes. This release implements the `Action` mode.
+//! `FailedOperation.*` codes. This release implements the `Action` and `Silent` modes.
 
 use serde::Serialize;
 
 use crate::checks::action::{Action, ActionDetector, ActionEvent, ActionThresholds, Baseline, Signals};
+use crate::checks::cues::{skin_rgb, PlanarSample};
+use crate::checks::silent::{self, Kept, SilentConfig, SilentReport, SilentState};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameRef;
@@ -20,7 +22,7 @@ use crate::track::{FrameReport, Tracker, TrackerConfig};
 pub enum Mode {
     /// `ACTION`: blink, open mouth, nod, shake head, in a given order.
     Action,
-    /// `SILENT`: look at the camera (not in this release).
+    /// `SILENT`: look at the camera for 2-3 s; passive anti-spoofing and temporal cues.
     Silent,
     /// `LIP`: read a 4-digit code (not in this release).
     Digit,
@@ -51,6 +53,8 @@ pub struct SessionConfig {
     pub tracker: TrackerConfig,
     /// Best frames to keep (1..=10).
     pub best_frames: usize,
+    /// Silent-mode settings.
+    pub silent: SilentConfig,
 }
 
 impl SessionConfig {
@@ -67,15 +71,32 @@ impl SessionConfig {
             quality: QualityConfig::default(),
             tracker: TrackerConfig { detect_interval: 5, ..TrackerConfig::default() },
             best_frames: 5,
+            silent: SilentConfig::default(),
         }
+    }
+
+    /// A silent session with default limits: 3 s of good frames (2 s at least) within 10 s.
+    pub fn silent() -> SessionConfig {
+        SessionConfig { mode: Mode::Silent, actions: Vec::new(), ..SessionConfig::action(Vec::new()) }
     }
 
     fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::new(ErrorKind::Config, m));
-        if self.mode != Mode::Action {
-            return bad(format!("mode {:?} is not available in this release (action only)", self.mode));
+        if !matches!(self.mode, Mode::Action | Mode::Silent) {
+            return bad(format!("mode {:?} is not available in this release (action and silent only)", self.mode));
         }
-        if self.actions.is_empty() || self.actions.len() > 4 {
+        if self.mode == Mode::Silent {
+            let sc = &self.silent;
+            if !(500..=60_000).contains(&sc.min_good_ms) || sc.good_ms < sc.min_good_ms || sc.good_ms > 60_000 {
+                return bad(format!(
+                    "silent good time {} ms / minimum {} ms out of range (500..=60000, minimum <= good time)",
+                    sc.good_ms, sc.min_good_ms
+                ));
+            }
+            if !(1..=10).contains(&sc.model_frames) {
+                return bad(format!("silent model_frames must be 1..=10, got {}", sc.model_frames));
+            }
+        } else if self.actions.is_empty() || self.actions.len() > 4 {
             return bad(format!("an action session needs 1 to 4 actions, got {}", self.actions.len()));
         }
         if !(1_000..=600_000).contains(&self.timeout_ms) || !(0..=5_000).contains(&self.calibration_ms) {
@@ -124,6 +145,12 @@ pub enum Reason {
     FaceChanged,
     /// Frame timestamps did not increase.
     TimestampsNotIncreasing,
+    /// Silent mode: less good-quality video than needed.
+    SilentTooShort,
+    /// Silent mode: suspected photo, screen or other recapture.
+    SilentPictureLiveFail,
+    /// The analysis itself failed (an inference error); not the person's fault.
+    EngineError,
 }
 
 impl Reason {
@@ -142,7 +169,9 @@ impl Reason {
             Reason::ActionNodetectFace => "FailedOperation.ActionNodetectFace",
             Reason::SilentMultiFaceFail => "FailedOperation.SilentMultiFaceFail",
             Reason::SilentFaceQualityFail => "FailedOperation.SilentFaceQualityFail",
-            Reason::FaceChanged | Reason::TimestampsNotIncreasing => return None,
+            Reason::SilentTooShort => "FailedOperation.SilentTooShort",
+            Reason::SilentPictureLiveFail => "FailedOperation.SilentPictureLiveFail",
+            Reason::FaceChanged | Reason::TimestampsNotIncreasing | Reason::EngineError => return None,
         })
     }
 
@@ -163,6 +192,9 @@ impl Reason {
             Reason::SilentFaceQualityFail => ("人脸质量低", "face quality too low"),
             Reason::FaceChanged => ("中途换人", "a different person appeared"),
             Reason::TimestampsNotIncreasing => ("帧时间戳未递增", "frame timestamps did not increase"),
+            Reason::SilentTooShort => ("有效视频时长不足", "not enough good-quality video"),
+            Reason::SilentPictureLiveFail => ("疑似翻拍攻击", "suspected photo or screen recapture"),
+            Reason::EngineError => ("分析出错", "the analysis failed"),
         }
     }
 
@@ -405,11 +437,14 @@ pub struct Outcome {
     pub duration_ms: i64,
     /// The neutral face.
     pub baseline: Option<Baseline>,
+    /// Silent mode: the decision and its components.
+    pub silent: Option<SilentReport>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Phase {
     Calibrating,
+    Silent,
     Step(usize),
     Done,
 }
@@ -420,6 +455,9 @@ enum Phase {
 pub struct Session {
     config: SessionConfig,
     tracker: Option<Tracker>,
+    engine: Option<Engine>,
+    silent: SilentState,
+    silent_report: Option<SilentReport>,
     phase: Phase,
     start_us: Option<i64>,
     last_us: Option<i64>,
@@ -456,7 +494,9 @@ impl Session {
     pub fn new(engine: &Engine, config: SessionConfig) -> Result<Session> {
         config.validate()?;
         let tracker = engine.tracker_with(config.tracker.clone())?;
-        Ok(Self::with_tracker(Some(tracker), config))
+        let mut s = Self::with_tracker(Some(tracker), config);
+        s.engine = Some(engine.clone());
+        Ok(s)
     }
 
     /// A session fed with [`FrameReport`]s directly ([`Session::push_report`]), e.g.
@@ -471,10 +511,14 @@ impl Session {
 
     fn with_tracker(tracker: Option<Tracker>, config: SessionConfig) -> Session {
         let steps = config.actions.iter().map(|a| StepResult { action: *a, started_us: None, event: None }).collect();
+        let phase = if config.mode == Mode::Silent { Phase::Silent } else { Phase::Calibrating };
         Session {
             config,
             tracker,
-            phase: Phase::Calibrating,
+            engine: None,
+            silent: SilentState::default(),
+            silent_report: None,
+            phase,
             start_us: None,
             last_us: None,
             frames: 0,
@@ -503,7 +547,7 @@ impl Session {
             return Err(Error::new(ErrorKind::Config, "this session takes frame reports, not frames"));
         };
         let report = tracker.process(frame)?;
-        let events = self.push_report(&report);
+        let events = self.advance(&report, Some(frame));
         Ok((report, events))
     }
 
@@ -526,8 +570,12 @@ impl Session {
     pub fn finish(&mut self) -> Outcome {
         if self.outcome.is_none() {
             let t = self.last_us.unwrap_or(0);
-            let reason = self.timeout_reason();
-            self.end(t, Some(reason));
+            if self.phase == Phase::Silent {
+                self.finish_silent(t);
+            } else {
+                let reason = self.timeout_reason();
+                self.end(t, Some(reason));
+            }
         }
         self.outcome.clone().unwrap_or_else(|| self.make_outcome(false, None))
     }
@@ -574,6 +622,96 @@ impl Session {
                 _ => 0,
             },
             baseline: self.baseline,
+            silent: self.silent_report.clone(),
+        }
+    }
+
+    /// Silent mode: runs the decision on what has been collected so far without ending
+    /// the session (progress displays, benchmarks). `None` outside silent mode.
+    ///
+    /// # Errors
+    /// Inference errors.
+    pub fn silent_decision(&self) -> Result<Option<SilentReport>> {
+        if self.config.mode != Mode::Silent {
+            return Ok(None);
+        }
+        silent::decide(self.engine.as_ref(), &self.silent, &self.config.silent).map(Some)
+    }
+
+    /// Silent mode: decide if there was enough good video, else `SilentTooShort`.
+    fn finish_silent(&mut self, t: i64) -> Vec<Event> {
+        if self.silent.good_us < self.config.silent.min_good_ms * 1000 {
+            return self.end(t, Some(Reason::SilentTooShort));
+        }
+        match silent::decide(self.engine.as_ref(), &self.silent, &self.config.silent) {
+            Ok(r) => {
+                let reason = if r.faces_on_model_frames > 1 {
+                    Some(Reason::SilentMultiFaceFail)
+                } else if !r.live {
+                    Some(Reason::SilentPictureLiveFail)
+                } else {
+                    None
+                };
+                self.silent_report = Some(r);
+                self.end(t, reason)
+            }
+            Err(_) => self.end(t, Some(Reason::EngineError)),
+        }
+    }
+
+    /// Quality score of a face for picking best frames.
+    fn quality_score(f: &crate::track::FaceReport) -> f32 {
+        let eyes = f.eyes.iter().map(|e| e.openness).sum::<f32>() / f.eyes.len().max(1) as f32;
+        let frontal = 1.0 - (f.pose.yaw.abs() + f.pose.roll.abs()) / 60.0;
+        let light = 1.0 - ((f.brightness - 130.0) / 130.0).abs();
+        frontal.max(0.0) * 2.0 + (f.sharpness.min(400.0) / 400.0) + eyes * 2.0 + light.max(0.0)
+    }
+
+    fn silent_frame(
+        &mut self,
+        t: i64,
+        index: usize,
+        r: &FrameReport,
+        issue: Option<QualityIssue>,
+        frame: Option<&FrameRef>,
+        out: &mut Vec<Event>,
+    ) {
+        if r.faces_detected > 1 {
+            out.extend(self.end(t, Some(Reason::SilentMultiFaceFail)));
+            return;
+        }
+        // Motion is analysed on every tracked frame, turned faces included: the planar
+        // cue needs the head (or the photo) to turn.
+        if let Some(p) = r.face.as_ref().and_then(|f| PlanarSample::from_face(t, f)) {
+            self.silent.planar.push(p);
+        }
+        match (issue, &r.face) {
+            (None, Some(f)) => {
+                self.set_prompt(t, Some(Prompt::HoldStill), out);
+                if self.face_shape.is_none() {
+                    self.face_shape = Some(shape(f));
+                    self.face_id = Some(f.id);
+                }
+                self.silent.add_good(t);
+                self.consider_best(index, t, f);
+                if let Some(frame) = frame {
+                    if let Some(c) = skin_rgb(frame, f) {
+                        self.silent.skin.push((t, c));
+                    }
+                    let q = Self::quality_score(f);
+                    if let Some(slot) = self.silent.slot_for(q, t, &self.config.silent) {
+                        self.silent.keep(slot, Kept { score: q, t_us: t, frame: Some(frame.to_copy()) });
+                    }
+                }
+                if self.silent.good_us >= self.config.silent.good_ms * 1000 {
+                    out.extend(self.finish_silent(t));
+                }
+            }
+            (Some(i), _) => {
+                self.silent.break_good();
+                self.set_prompt(t, Some(Prompt::for_issue(i)), out);
+            }
+            (None, None) => self.silent.break_good(),
         }
     }
 
@@ -587,17 +725,19 @@ impl Session {
     }
 
     fn consider_best(&mut self, index: usize, t: i64, f: &crate::track::FaceReport) {
-        let eyes = f.eyes.iter().map(|e| e.openness).sum::<f32>() / f.eyes.len().max(1) as f32;
-        let frontal = 1.0 - (f.pose.yaw.abs() + f.pose.roll.abs()) / 60.0;
-        let light = 1.0 - ((f.brightness - 130.0) / 130.0).abs();
-        let score = frontal.max(0.0) * 2.0 + (f.sharpness.min(400.0) / 400.0) + eyes * 2.0 + light.max(0.0);
+        let score = Self::quality_score(f);
         self.best.push(BestFrame { t_us: t, index, score, bbox: f.bbox });
         self.best.sort_by(|a, b| b.score.total_cmp(&a.score));
         self.best.truncate(self.config.best_frames);
     }
 
-    /// Advances the session with one tracked frame.
+    /// Advances the session with one tracked frame. A silent session fed this way has no
+    /// pixels: it decides on the planar cue alone and says so.
     pub fn push_report(&mut self, r: &FrameReport) -> Vec<Event> {
+        self.advance(r, None)
+    }
+
+    fn advance(&mut self, r: &FrameReport, frame: Option<&FrameRef>) -> Vec<Event> {
         let mut out = Vec::new();
         if self.outcome.is_some() {
             return out;
@@ -615,6 +755,9 @@ impl Session {
         let elapsed_ms = (t - start) / 1000;
         let remaining = self.config.timeout_ms - elapsed_ms;
         if remaining <= 0 {
+            if self.phase == Phase::Silent {
+                return self.finish_silent(t);
+            }
             let reason = self.timeout_reason();
             return self.end(t, Some(reason));
         }
@@ -623,7 +766,7 @@ impl Session {
             out.push(Event::new(t, EventKind::TimeoutWarning { remaining_ms: remaining }));
         }
 
-        let frontal_needed = self.phase == Phase::Calibrating;
+        let frontal_needed = matches!(self.phase, Phase::Calibrating | Phase::Silent);
         let issue = quality::check(r, &self.config.quality, frontal_needed);
         if let Some(i) = issue {
             *self.issue_counts.entry(i).or_default() += 1;
@@ -738,6 +881,7 @@ impl Session {
                     }
                 }
             }
+            Phase::Silent => self.silent_frame(t, index, r, issue, frame, &mut out),
             Phase::Done => {}
         }
         out

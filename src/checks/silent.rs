@@ -1,0 +1,231 @@
+//! The `SILENT` decision: the passive model on a few of the best frames, fused with the
+//! temporal and texture cues of [`super::cues`].
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::cues::{
+    planar_cue, pulse_cue, spectrum_cue, CueVerdict, PlanarConfig, PlanarCue, PlanarSample, PulseCue, SpectrumConfig,
+    SpectrumCue,
+};
+use super::passive::{FaceBox, PassiveSummary};
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::frame::{FrameCopy, FrameRef};
+
+/// Silent-mode settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SilentConfig {
+    /// Good-quality time needed for a decision (ms); less fails with `SilentTooShort`.
+    pub min_good_ms: i64,
+    /// The session decides as soon as it has this much good-quality time (ms).
+    pub good_ms: i64,
+    /// Frames the passive model scores (the best by quality, spread in time).
+    pub model_frames: usize,
+    /// Minimum time between two model frames (ms).
+    pub model_frame_gap_ms: i64,
+    /// Live when the fused model probability of a real face (mean over the model
+    /// frames) is the largest class, as the reference; this adds a floor on top (0 = off).
+    pub min_p_real: f32,
+    /// Planar-motion cue.
+    pub planar: PlanarConfig,
+    /// Spectrum cue.
+    pub spectrum: SpectrumConfig,
+    /// Seconds of signal the pulse cue needs (it reports nothing on shorter sessions).
+    pub pulse_min_s: f32,
+}
+
+impl Default for SilentConfig {
+    fn default() -> Self {
+        SilentConfig {
+            min_good_ms: 2_000,
+            good_ms: 3_000,
+            model_frames: 3,
+            model_frame_gap_ms: 300,
+            min_p_real: 0.0,
+            planar: PlanarConfig::default(),
+            spectrum: SpectrumConfig::default(),
+            pulse_min_s: 4.0,
+        }
+    }
+}
+
+/// Everything the silent decision used, so it can be explained.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SilentReport {
+    /// The verdict.
+    pub live: bool,
+    /// Live score in 0..1: the model's fused p_real where the model ran, otherwise the
+    /// cue score.
+    pub score: f32,
+    /// What decided a rejection (`model`, `planar`, `spectrum`), empty for a pass.
+    pub rejected_by: Vec<&'static str>,
+    /// The passive model over the model frames (`None` without model files or frames).
+    pub model: Option<PassiveSummary>,
+    /// Why the model did not run, if it did not.
+    pub model_note: Option<&'static str>,
+    /// Cue-only live score in 0..1 (planar and spectrum evidence).
+    pub cue_score: f32,
+    /// Planar-motion cue.
+    pub planar: PlanarCue,
+    /// Spectrum cue (worst over the model frames; `None` without frames).
+    pub spectrum: Option<SpectrumCue>,
+    /// Pulse cue (`None` for sessions shorter than `pulse_min_s`).
+    pub pulse: Option<PulseCue>,
+    /// Good-quality time seen (ms).
+    pub good_ms: i64,
+    /// Faces the detector found on the model frames (most on any one).
+    pub faces_on_model_frames: usize,
+    /// Time the decision took (µs): detection, crops and model on the model frames, cues.
+    pub decision_us: u64,
+}
+
+/// A frame kept for the model.
+#[derive(Debug)]
+pub(crate) struct Kept {
+    pub score: f32,
+    pub t_us: i64,
+    pub frame: Option<FrameCopy>,
+}
+
+/// Collects what the silent decision needs while a session runs.
+#[derive(Debug, Default)]
+pub(crate) struct SilentState {
+    pub planar: Vec<PlanarSample>,
+    pub skin: Vec<(i64, [f32; 3])>,
+    pub kept: Vec<Kept>,
+    pub good_us: i64,
+    pub last_good_us: Option<i64>,
+}
+
+impl SilentState {
+    /// Whether a frame with quality `score` at `t_us` would be kept (and which slot it
+    /// replaces): the best frames, at least `gap_ms` apart.
+    pub fn slot_for(&self, score: f32, t_us: i64, c: &SilentConfig) -> Option<Option<usize>> {
+        let near = self.kept.iter().position(|k| (k.t_us - t_us).abs() < c.model_frame_gap_ms * 1000);
+        if let Some(i) = near {
+            return (score > self.kept[i].score).then_some(Some(i));
+        }
+        if self.kept.len() < c.model_frames {
+            return Some(None);
+        }
+        let (worst, w) = self.kept.iter().enumerate().min_by(|a, b| a.1.score.total_cmp(&b.1.score))?;
+        (score > w.score).then_some(Some(worst))
+    }
+
+    pub fn keep(&mut self, slot: Option<usize>, k: Kept) {
+        match slot {
+            Some(i) => self.kept[i] = k,
+            None => self.kept.push(k),
+        }
+    }
+
+    /// Adds one good frame's time.
+    pub fn add_good(&mut self, t_us: i64) {
+        if let Some(l) = self.last_good_us {
+            self.good_us += (t_us - l).clamp(0, 200_000);
+        }
+        self.last_good_us = Some(t_us);
+    }
+
+    /// A gap in good frames.
+    pub fn break_good(&mut self) {
+        self.last_good_us = None;
+    }
+}
+
+fn cue_score(planar: &PlanarCue, spectrum: Option<&SpectrumCue>, c: &SilentConfig) -> f32 {
+    let pc = &c.planar;
+    // Planar: 0 for a plane-like deformation, 1 for clear non-rigid motion, 0.5 when the
+    // clip shows neither.
+    let s_planar = match (planar.verdict, planar.planar_ratio) {
+        (CueVerdict::Spoof, Some(r)) => 0.5 * (r / pc.planar_ratio_below).clamp(0.0, 1.0) * 0.5,
+        (CueVerdict::Live, _) => 0.75 + 0.25 * ((planar.residual_p90 - pc.nonrigid_above) / pc.nonrigid_above).clamp(0.0, 1.0),
+        _ => 0.5,
+    };
+    let s_spec = spectrum.map(|s| (0.5 + (c.spectrum.peak_above - s.peak_log10) / 2.0).clamp(0.0, 1.0));
+    match (planar.pairs, s_spec) {
+        (0, Some(s)) => s,
+        (0, None) => 0.5,
+        // Either cue below 0.5 makes the whole a rejection; otherwise their mean.
+        (_, Some(s)) if s < 0.5 || s_planar < 0.5 => s.min(s_planar),
+        (_, Some(s)) => 0.5 * (s + s_planar),
+        (_, None) => s_planar,
+    }
+}
+
+/// Makes the decision from the collected state.
+pub(crate) fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig) -> Result<SilentReport> {
+    let t0 = Instant::now();
+    let planar = planar_cue(&st.planar, &c.planar);
+    let pulse = pulse_cue(&st.skin, c.pulse_min_s);
+    let mut kept: Vec<&Kept> = st.kept.iter().filter(|k| k.frame.is_some()).collect();
+    kept.sort_by_key(|k| k.t_us);
+    let mut faces_max = 0;
+    let mut boxes: Vec<(FrameRef, FaceBox)> = Vec::new();
+    let mut spectrum: Option<SpectrumCue> = None;
+    if let Some(engine) = engine {
+        for k in &kept {
+            let Some(copy) = k.frame.as_ref() else { continue };
+            let view = copy.view();
+            let dets = engine.detect_upright(&view)?;
+            faces_max = faces_max.max(dets.len());
+            let Some(d) = dets.first() else { continue };
+            if let Some(s) = spectrum_cue(&view, d.bbox, &c.spectrum) {
+                if spectrum.is_none_or(|cur| s.peak_log10 > cur.peak_log10) {
+                    spectrum = Some(s);
+                }
+            }
+            boxes.push((view, FaceBox::from_corners(d.bbox)));
+        }
+    }
+    let (model, model_note) = match engine {
+        None => (None, Some("no frames: the session was fed frame reports only")),
+        Some(e) if !e.has_antispoof() => (None, Some("no anti-spoof model loaded: decided on the cues alone")),
+        Some(_) if boxes.is_empty() => (None, Some("no face found on the kept frames")),
+        Some(e) => (PassiveSummary::from_frames(e.antispoof_boxes(&boxes)?), None),
+    };
+    let cue = cue_score(&planar, spectrum.as_ref(), c);
+    let mut rejected_by = Vec::new();
+    if let Some(m) = &model {
+        if !m.live || m.p_real < c.min_p_real {
+            rejected_by.push("model");
+        }
+    }
+    if planar.verdict == CueVerdict::Spoof {
+        rejected_by.push("planar");
+    }
+    if spectrum.is_some_and(|s| s.verdict == CueVerdict::Spoof) {
+        rejected_by.push("spectrum");
+    }
+    let score = model.as_ref().map(|m| m.p_real).unwrap_or(cue);
+    Ok(SilentReport {
+        live: rejected_by.is_empty(),
+        score,
+        rejected_by,
+        model,
+        model_note,
+        cue_score: cue,
+        planar,
+        spectrum,
+        pulse,
+        good_ms: st.good_us / 1000,
+        faces_on_model_frames: faces_max,
+        decision_us: t0.elapsed().as_micros() as u64,
+    })
+}
+
+/// Silent decision on a single picture (no temporal cues): the model and the spectrum
+/// cue on the most confident face. `None` without a face.
+///
+/// # Errors
+/// Inference errors.
+pub fn decide_image(engine: &Engine, frame: &FrameRef, c: &SilentConfig) -> Result<Option<SilentReport>> {
+    let st = SilentState {
+        kept: vec![Kept { score: 1.0, t_us: frame.timestamp_us(), frame: Some(frame.to_copy()) }],
+        ..Default::default()
+    };
+    let r = decide(Some(engine), &st, c)?;
+    Ok((r.faces_on_model_frames > 0).then_some(r))
+}

@@ -1,0 +1,227 @@
+//! Presentation-attack-detection metrics after ISO/IEC 30107-3: APCER per attack species,
+//! BPCER, ACER, AUC, EER, BPCER at a fixed APCER, and a ROC plot.
+//!
+//! Scores are live scores: higher means more likely bona fide; a presentation is accepted
+//! as live when its score is at or above the threshold.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// One scored presentation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scored {
+    /// `None` for bona fide, else the attack species (e.g. `print`, `replay`).
+    pub species: Option<String>,
+    /// Live score.
+    pub score: f32,
+    /// The system's own decision (accepted as live).
+    pub accepted: bool,
+}
+
+/// Error rates at the system's own decisions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rates {
+    /// Bona fide presentations.
+    pub bona_fide: usize,
+    /// Attack presentations.
+    pub attacks: usize,
+    /// APCER per species: (accepted, total, rate).
+    pub apcer_per_species: BTreeMap<String, (usize, usize, f64)>,
+    /// Worst species' APCER (ISO/IEC 30107-3 reports the maximum).
+    pub apcer: f64,
+    /// Bona fide rejected / bona fide.
+    pub bpcer: f64,
+    /// Bona fide presentations rejected.
+    pub bpcer_count: usize,
+    /// (APCER + BPCER) / 2.
+    pub acer: f64,
+}
+
+/// Threshold-free summaries of one score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreStats {
+    /// Area under the ROC curve (probability a bona fide outscores an attack; ties half).
+    pub auc: f64,
+    /// Equal error rate.
+    pub eer: f64,
+    /// BPCER at the lowest threshold with APCER <= 1 %.
+    pub bpcer_at_apcer_1pct: f64,
+    /// That threshold.
+    pub threshold_at_apcer_1pct: f32,
+    /// ROC points (APCER, 1 - BPCER) from the strictest to the loosest threshold.
+    pub roc: Vec<(f64, f64)>,
+}
+
+/// Rates at the decisions made.
+pub fn rates(samples: &[Scored]) -> Rates {
+    let bona: Vec<&Scored> = samples.iter().filter(|s| s.species.is_none()).collect();
+    let mut per: BTreeMap<String, (usize, usize, f64)> = BTreeMap::new();
+    for s in samples {
+        if let Some(sp) = &s.species {
+            let e = per.entry(sp.clone()).or_default();
+            e.1 += 1;
+            if s.accepted {
+                e.0 += 1;
+            }
+        }
+    }
+    for v in per.values_mut() {
+        v.2 = v.0 as f64 / v.1.max(1) as f64;
+    }
+    let apcer = per.values().map(|v| v.2).fold(0.0, f64::max);
+    let rejected = bona.iter().filter(|s| !s.accepted).count();
+    let bpcer = rejected as f64 / bona.len().max(1) as f64;
+    Rates {
+        bona_fide: bona.len(),
+        attacks: samples.len() - bona.len(),
+        apcer_per_species: per,
+        apcer,
+        bpcer,
+        bpcer_count: rejected,
+        acer: (apcer + bpcer) / 2.0,
+    }
+}
+
+/// AUC, EER, BPCER at APCER = 1 % and the ROC of `(is_bona_fide, score)` pairs. `None`
+/// unless both classes are present.
+pub fn score_stats(samples: &[(bool, f32)]) -> Option<ScoreStats> {
+    let live: Vec<f32> = samples.iter().filter(|s| s.0).map(|s| s.1).collect();
+    let att: Vec<f32> = samples.iter().filter(|s| !s.0).map(|s| s.1).collect();
+    if live.is_empty() || att.is_empty() {
+        return None;
+    }
+    let (nl, na) = (live.len() as f64, att.len() as f64);
+    let mut wins = 0.0;
+    for l in &live {
+        for a in &att {
+            wins += if l > a {
+                1.0
+            } else if l == a {
+                0.5
+            } else {
+                0.0
+            };
+        }
+    }
+    // Thresholds: every distinct score, plus one above all (accept nothing).
+    let mut th: Vec<f32> = samples.iter().map(|s| s.1).collect();
+    th.sort_by(f32::total_cmp);
+    th.dedup();
+    th.push(f32::INFINITY);
+    th.reverse();
+    let at = |t: f32| {
+        let apcer = att.iter().filter(|&&s| s >= t).count() as f64 / na;
+        let bpcer = live.iter().filter(|&&s| s < t).count() as f64 / nl;
+        (apcer, bpcer)
+    };
+    let roc: Vec<(f64, f64)> = th.iter().map(|&t| at(t)).map(|(a, b)| (a, 1.0 - b)).collect();
+    // Lowest threshold (most accepting) that keeps APCER <= 1 %.
+    let (mut best_t, mut best_b) = (f32::INFINITY, 1.0);
+    for &t in &th {
+        let (a, b) = at(t);
+        if a <= 0.01 {
+            best_t = t;
+            best_b = b;
+        }
+    }
+    let eer = th
+        .iter()
+        .map(|&t| at(t))
+        .min_by(|x, y| (x.0 - x.1).abs().total_cmp(&(y.0 - y.1).abs()))
+        .map(|(a, b)| (a + b) / 2.0)
+        .unwrap_or(0.0);
+    Some(ScoreStats {
+        auc: wins / (nl * na),
+        eer,
+        bpcer_at_apcer_1pct: best_b,
+        threshold_at_apcer_1pct: best_t,
+        roc,
+    })
+}
+
+/// Draws ROC curves (x = APCER, y = 1 - BPCER, both 0..1) as an RGB image: a grid at
+/// 0.1 steps, the chance diagonal in grey, one colour per curve (blue, orange, green,
+/// red, in order).
+pub fn roc_plot(curves: &[&[(f64, f64)]], size: u32) -> image::RgbImage {
+    use imageproc::drawing::draw_line_segment_mut;
+    let size = size.max(100);
+    let mut img = image::RgbImage::from_pixel(size, size, image::Rgb([255, 255, 255]));
+    let m = size as f32 * 0.08;
+    let span = size as f32 - 2.0 * m;
+    let px = |x: f64, y: f64| (m + x as f32 * span, size as f32 - m - y as f32 * span);
+    for i in 0..=10 {
+        let v = i as f64 / 10.0;
+        let c = if i == 0 || i == 10 { image::Rgb([0, 0, 0]) } else { image::Rgb([225, 225, 225]) };
+        draw_line_segment_mut(&mut img, px(v, 0.0), px(v, 1.0), c);
+        draw_line_segment_mut(&mut img, px(0.0, v), px(1.0, v), c);
+    }
+    draw_line_segment_mut(&mut img, px(0.0, 0.0), px(1.0, 1.0), image::Rgb([170, 170, 170]));
+    let colours = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40]];
+    for (k, curve) in curves.iter().enumerate() {
+        let c = image::Rgb(colours[k % colours.len()]);
+        let mut pts: Vec<(f64, f64)> = vec![(0.0, 0.0)];
+        pts.extend(curve.iter().copied());
+        pts.push((1.0, 1.0));
+        for w in pts.windows(2) {
+            // Thick line: three offsets.
+            for d in [-1.0f32, 0.0, 1.0] {
+                let (a, b) = (px(w[0].0, w[0].1), px(w[1].0, w[1].1));
+                draw_line_segment_mut(&mut img, (a.0 + d, a.1), (b.0 + d, b.1), c);
+                draw_line_segment_mut(&mut img, (a.0, a.1 + d), (b.0, b.1 + d), c);
+            }
+        }
+    }
+    img
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(species: Option<&str>, score: f32) -> Scored {
+        Scored { species: species.map(String::from), score, accepted: score >= 0.5 }
+    }
+
+    #[test]
+    fn rates_follow_iso_definitions() {
+        let v = vec![
+            s(None, 0.9),
+            s(None, 0.4), // bona fide rejected
+            s(Some("print"), 0.1),
+            s(Some("print"), 0.6), // print accepted
+            s(Some("replay"), 0.2),
+            s(Some("replay"), 0.3),
+        ];
+        let r = rates(&v);
+        assert_eq!(r.apcer_per_species["print"], (1, 2, 0.5));
+        assert_eq!(r.apcer_per_species["replay"], (0, 2, 0.0));
+        assert_eq!(r.apcer, 0.5);
+        assert_eq!(r.bpcer, 0.5);
+        assert_eq!(r.acer, 0.5);
+    }
+
+    #[test]
+    fn auc_eer_and_fixed_apcer() {
+        // Perfect separation.
+        let v: Vec<(bool, f32)> = vec![(true, 0.9), (true, 0.8), (false, 0.1), (false, 0.2)];
+        let st = score_stats(&v).unwrap();
+        assert_eq!(st.auc, 1.0);
+        assert_eq!(st.eer, 0.0);
+        assert_eq!(st.bpcer_at_apcer_1pct, 0.0);
+        assert_eq!(st.threshold_at_apcer_1pct, 0.8);
+        // One attack above one bona fide: AUC 3/4; APCER <= 1 % needs a threshold above
+        // 0.7, which rejects one of two bona fide.
+        let v: Vec<(bool, f32)> = vec![(true, 0.9), (true, 0.6), (false, 0.7), (false, 0.1)];
+        let st = score_stats(&v).unwrap();
+        assert_eq!(st.auc, 0.75);
+        assert_eq!(st.bpcer_at_apcer_1pct, 0.5);
+        assert!(score_stats(&[(true, 0.5)]).is_none());
+    }
+
+    #[test]
+    fn plot_has_the_curve_colour() {
+        let img = roc_plot(&[&[(0.0, 1.0)]], 200);
+        assert!(img.pixels().any(|p| p.0 == [31, 119, 180]));
+    }
+}
