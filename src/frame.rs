@@ -125,8 +125,8 @@ impl FrameCopy {
 
 impl<'a> FrameRef<'a> {
     /// Copies the pixels (one `memcpy`) with the layout, orientation and timestamp.
-    pub(crate) fn to_copy(&self) -> FrameCopy {
-        FrameCopy { data: self.data.to_vec(), view: FrameRef { data: &[], ..*self } }
+    pub(crate) fn to_copy(self) -> FrameCopy {
+        FrameCopy { data: self.data.to_vec(), view: FrameRef { data: &[], ..self } }
     }
 
     /// A tightly packed frame (stride = width × bytes per pixel).

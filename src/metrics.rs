@@ -131,13 +131,7 @@ pub fn score_stats(samples: &[(bool, f32)]) -> Option<ScoreStats> {
         .min_by(|x, y| (x.0 - x.1).abs().total_cmp(&(y.0 - y.1).abs()))
         .map(|(a, b)| (a + b) / 2.0)
         .unwrap_or(0.0);
-    Some(ScoreStats {
-        auc: wins / (nl * na),
-        eer,
-        bpcer_at_apcer_1pct: best_b,
-        threshold_at_apcer_1pct: best_t,
-        roc,
-    })
+    Some(ScoreStats { auc: wins / (nl * na), eer, bpcer_at_apcer_1pct: best_b, threshold_at_apcer_1pct: best_t, roc })
 }
 
 /// Draws ROC curves (x = APCER, y = 1 - BPCER, both 0..1) as an RGB image: a grid at

@@ -245,3 +245,93 @@ fn package_then_submit_and_challenge() {
     assert_eq!(lines(&out.stdout)[0]["action_sequence"], "1,2");
     assert_eq!(srv.bad_signatures.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
+
+fn shared_models() -> Option<std::path::PathBuf> {
+    let d = common::root().join("../shared/models");
+    let ok = d.join("minifasnet_v2_80x80_s2.7.onnx").is_file();
+    if !ok {
+        eprintln!("ABSENT: {} (running without the anti-spoof model)", d.display());
+    }
+    ok.then_some(d)
+}
+
+#[cfg(feature = "video")]
+#[test]
+fn precheck_silent_gives_a_verdict_with_its_components() {
+    let clip = common::root().join("../shared/data/faces/liveportrait_d3.mp4");
+    if !clip.is_file() {
+        eprintln!("ABSENT: {} (skipped)", clip.display());
+        return;
+    }
+    let mut cmd = liveface();
+    cmd.args(["precheck", "--mode", "silent"]).arg(&clip).env_remove("LIVEFACE_ANTISPOOF_DIR");
+    let models = shared_models();
+    if let Some(m) = &models {
+        cmd.arg("--antispoof-models").arg(m);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let l = lines(&out.stdout);
+    let o = &l.last().unwrap()["outcome"];
+    assert_eq!(o["passed"], true);
+    let s = &o["silent"];
+    assert_eq!(s["live"], true);
+    assert!(s["planar"]["pairs"].as_u64().unwrap() > 10);
+    assert!(s["spectrum"]["peak_log10"].as_f64().is_some());
+    assert!(s["decision_us"].as_u64().unwrap() > 0);
+    match models {
+        Some(_) => assert!(s["model"]["p_real"].as_f64().unwrap() > 0.9),
+        None => assert!(s["model_note"].as_str().unwrap().contains("cues alone")),
+    }
+}
+
+#[test]
+fn eval_spoof_writes_metrics_scores_and_a_roc_plot() {
+    let dir = std::env::temp_dir().join(format!("liveface-eval-spoof-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let samples = common::root().join("assets/labels/spoof_samples.csv");
+    let have_samples = common::root().join("../shared/data/spoof/samples/image_T1.jpg").is_file();
+    let manifest = dir.join("manifest.csv");
+    std::fs::write(
+        &manifest,
+        format!(
+            "file,label\n{},live\n{},spoof_replay\n",
+            common::asset("astronaut.png").display(),
+            common::asset("coffee.png").display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = liveface();
+    cmd.args(["eval", "spoof", "--manifest"])
+        .arg(&manifest)
+        .arg("--out")
+        .arg(&dir)
+        .env_remove("LIVEFACE_ANTISPOOF_DIR");
+    if have_samples {
+        cmd.arg("--manifest").arg(&samples);
+    }
+    let models = shared_models();
+    if let Some(m) = &models {
+        cmd.arg("--antispoof-models").arg(m);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let l = lines(&out.stdout);
+    let s = &l.last().unwrap()["summary"];
+    // coffee.png has no face: a failure to decide, not an APCER sample.
+    assert_eq!(s["failures_to_decide"].as_array().unwrap().len(), 1);
+    let csv = std::fs::read_to_string(dir.join("scores.csv")).unwrap();
+    assert!(csv.starts_with("file,label,species,decided,accepted,score,p_real"));
+    assert_eq!(csv.lines().count(), 1 + 2 + if have_samples { 2 } else { 0 });
+    let roc = image::open(dir.join("roc.png")).unwrap();
+    assert_eq!((roc.width(), roc.height()), (480, 480));
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["samples"], s["samples"]);
+    if have_samples && models.is_some() {
+        // T1 live passes, F1 print is caught: APCER 0, BPCER 0.
+        assert_eq!(s["apcer_per_species"]["print"]["accepted"], 0);
+        assert_eq!(s["apcer"], 0.0);
+        assert_eq!(s["bpcer"], 0.0);
+        assert_eq!(s["score"]["auc"], 1.0);
+    }
+}

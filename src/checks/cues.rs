@@ -136,7 +136,8 @@ fn fit_homography(a: &[[f64; 2]], b: &[[f64; 2]]) -> Option<[f64; 9]> {
     for (p, q) in a.iter().zip(b) {
         let (x, y) = ((p[0] - ax) * as_, (p[1] - ay) * as_);
         let (u, v) = ((q[0] - bx) * bs, (q[1] - by) * bs);
-        for (row, rhs) in [([x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y], u), ([0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y], v)]
+        for (row, rhs) in
+            [([x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y], u), ([0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y], v)]
         {
             for i in 0..8 {
                 for j in 0..8 {
@@ -147,6 +148,7 @@ fn fit_homography(a: &[[f64; 2]], b: &[[f64; 2]]) -> Option<[f64; 9]> {
         }
     }
     // Gaussian elimination with partial pivoting.
+    #[allow(clippy::needless_range_loop)]
     for c in 0..8 {
         let piv = (c..8).max_by(|&i, &j| m[i][c].abs().total_cmp(&m[j][c].abs()))?;
         if m[piv][c].abs() < 1e-12 {
@@ -271,7 +273,8 @@ pub fn planar_cue(samples: &[PlanarSample], c: &PlanarConfig) -> PlanarCue {
     let deforming_pairs = ratios.len();
     let planar_ratio = (!ratios.is_empty()).then(|| quantile(&mut ratios, 0.5));
     let p90 = quantile(&mut res.clone(), 0.9);
-    let verdict = if deforming_pairs >= c.min_deforming_pairs && planar_ratio.is_some_and(|r| r < c.planar_ratio_below) {
+    let verdict = if deforming_pairs >= c.min_deforming_pairs && planar_ratio.is_some_and(|r| r < c.planar_ratio_below)
+    {
         CueVerdict::Spoof
     } else if pairs > 0 && p90 > c.nonrigid_above {
         CueVerdict::Live
@@ -407,7 +410,10 @@ pub fn spectrum_cue(frame: &FrameRef, bbox: [f32; 4], c: &SpectrumConfig) -> Opt
     let mut cells = Vec::new();
     for r in 0..n {
         for col in 0..n {
-            let (v, u) = (if r > half { r as i32 - n as i32 } else { r as i32 }, if col > half { col as i32 - n as i32 } else { col as i32 });
+            let (v, u) = (
+                if r > half { r as i32 - n as i32 } else { r as i32 },
+                if col > half { col as i32 - n as i32 } else { col as i32 },
+            );
             let rad = ((u * u + v * v) as f32).sqrt().round() as usize;
             if rad == 0 || rad > half {
                 continue;
@@ -550,7 +556,8 @@ mod tests {
 
     #[test]
     fn homography_residual_is_zero_for_a_plane_and_not_for_parallax() {
-        let pts: Vec<[f32; 2]> = (0..30).map(|i| [(i % 6) as f32 * 20.0 + 100.0, (i / 6) as f32 * 25.0 + 80.0]).collect();
+        let pts: Vec<[f32; 2]> =
+            (0..30).map(|i| [(i % 6) as f32 * 20.0 + 100.0, (i / 6) as f32 * 25.0 + 80.0]).collect();
         // A projective map of the plane.
         let h = [1.05f32, 0.08, 12.0, -0.04, 0.97, 5.0, 0.0004, -0.0002, 1.0];
         let warp: Vec<[f32; 2]> = pts

@@ -141,7 +141,9 @@ fn cue_score(planar: &PlanarCue, spectrum: Option<&SpectrumCue>, c: &SilentConfi
     // clip shows neither.
     let s_planar = match (planar.verdict, planar.planar_ratio) {
         (CueVerdict::Spoof, Some(r)) => 0.5 * (r / pc.planar_ratio_below).clamp(0.0, 1.0) * 0.5,
-        (CueVerdict::Live, _) => 0.75 + 0.25 * ((planar.residual_p90 - pc.nonrigid_above) / pc.nonrigid_above).clamp(0.0, 1.0),
+        (CueVerdict::Live, _) => {
+            0.75 + 0.25 * ((planar.residual_p90 - pc.nonrigid_above) / pc.nonrigid_above).clamp(0.0, 1.0)
+        }
         _ => 0.5,
     };
     let s_spec = spectrum.map(|s| (0.5 + (c.spectrum.peak_above - s.peak_log10) / 2.0).clamp(0.0, 1.0));
