@@ -6,8 +6,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::cues::{
-    planar_cue, pulse_cue, spectrum_cue, CueVerdict, PlanarConfig, PlanarCue, PlanarSample, PulseCue, SpectrumConfig,
-    SpectrumCue,
+    edge_cue, planar_cue, pulse_cue, spectrum_cue, CueVerdict, EdgeConfig, EdgeCue, PlanarConfig, PlanarCue,
+    PlanarSample, PulseCue, SpectrumConfig, SpectrumCue,
 };
 use super::passive::{FaceBox, PassiveSummary};
 use crate::engine::Engine;
@@ -32,6 +32,8 @@ pub struct SilentConfig {
     pub planar: PlanarConfig,
     /// Spectrum cue.
     pub spectrum: SpectrumConfig,
+    /// Paper / bezel edge cue.
+    pub edges: EdgeConfig,
     /// Seconds of signal the pulse cue needs (it reports nothing on shorter sessions).
     pub pulse_min_s: f32,
 }
@@ -46,6 +48,7 @@ impl Default for SilentConfig {
             min_p_real: 0.0,
             planar: PlanarConfig::default(),
             spectrum: SpectrumConfig::default(),
+            edges: EdgeConfig::default(),
             pulse_min_s: 4.0,
         }
     }
@@ -59,7 +62,7 @@ pub struct SilentReport {
     /// Live score in 0..1: the model's fused p_real where the model ran, otherwise the
     /// cue score.
     pub score: f32,
-    /// What decided a rejection (`model`, `planar`, `spectrum`), empty for a pass.
+    /// What decided a rejection (`model`, `planar`, `spectrum`, `edges`), empty for a pass.
     pub rejected_by: Vec<&'static str>,
     /// The passive model over the model frames (`None` without model files or frames).
     pub model: Option<PassiveSummary>,
@@ -71,6 +74,8 @@ pub struct SilentReport {
     pub planar: PlanarCue,
     /// Spectrum cue (worst over the model frames; `None` without frames).
     pub spectrum: Option<SpectrumCue>,
+    /// Paper / bezel edge cue (most framed of the model frames; `None` without frames).
+    pub edges: Option<EdgeCue>,
     /// Pulse cue (`None` for sessions shorter than `pulse_min_s`).
     pub pulse: Option<PulseCue>,
     /// Good-quality time seen (ms).
@@ -135,25 +140,35 @@ impl SilentState {
     }
 }
 
-fn cue_score(planar: &PlanarCue, spectrum: Option<&SpectrumCue>, c: &SilentConfig) -> f32 {
+/// Cue-only live score in 0..1: each cue's own score (0.5 = no evidence either way),
+/// the lowest when any is below 0.5 (one clear sign of an attack is enough), else the mean.
+fn cue_score(planar: &PlanarCue, spectrum: Option<&SpectrumCue>, edges: Option<&EdgeCue>, c: &SilentConfig) -> f32 {
     let pc = &c.planar;
-    // Planar: 0 for a plane-like deformation, 1 for clear non-rigid motion, 0.5 when the
-    // clip shows neither.
-    let s_planar = match (planar.verdict, planar.planar_ratio) {
-        (CueVerdict::Spoof, Some(r)) => 0.5 * (r / pc.planar_ratio_below).clamp(0.0, 1.0) * 0.5,
-        (CueVerdict::Live, _) => {
-            0.75 + 0.25 * ((planar.residual_p90 - pc.nonrigid_above) / pc.nonrigid_above).clamp(0.0, 1.0)
-        }
-        _ => 0.5,
-    };
-    let s_spec = spectrum.map(|s| (0.5 + (c.spectrum.peak_above - s.peak_log10) / 2.0).clamp(0.0, 1.0));
-    match (planar.pairs, s_spec) {
-        (0, Some(s)) => s,
-        (0, None) => 0.5,
-        // Either cue below 0.5 makes the whole a rejection; otherwise their mean.
-        (_, Some(s)) if s < 0.5 || s_planar < 0.5 => s.min(s_planar),
-        (_, Some(s)) => 0.5 * (s + s_planar),
-        (_, None) => s_planar,
+    let mut parts = Vec::new();
+    if planar.pairs > 0 {
+        parts.push(match (planar.verdict, planar.planar_ratio) {
+            // 0..0.25 as the deformation gets more planar.
+            (CueVerdict::Spoof, Some(r)) => 0.25 * (r / pc.planar_ratio_below).clamp(0.0, 1.0),
+            (CueVerdict::Live, _) => {
+                0.75 + 0.25 * ((planar.residual_p90 - pc.nonrigid_above) / pc.nonrigid_above).clamp(0.0, 1.0)
+            }
+            _ => 0.5,
+        });
+    }
+    if let Some(s) = spectrum {
+        parts.push((0.5 + (c.spectrum.peak_above - s.peak_log10) / 2.0).clamp(0.0, 1.0));
+    }
+    if let Some(e) = edges {
+        parts.push(if e.verdict == CueVerdict::Spoof { 0.25 } else { 1.0 - 0.125 * e.sides as f32 });
+    }
+    if parts.is_empty() {
+        return 0.5;
+    }
+    let min = parts.iter().cloned().fold(1.0f32, f32::min);
+    if min < 0.5 {
+        min
+    } else {
+        parts.iter().sum::<f32>() / parts.len() as f32
     }
 }
 
@@ -167,6 +182,7 @@ pub(crate) fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig
     let mut faces_max = 0;
     let mut boxes: Vec<(FrameRef, FaceBox)> = Vec::new();
     let mut spectrum: Option<SpectrumCue> = None;
+    let mut edges: Option<EdgeCue> = None;
     if let Some(engine) = engine {
         for k in &kept {
             let Some(copy) = k.frame.as_ref() else { continue };
@@ -179,6 +195,11 @@ pub(crate) fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig
                     spectrum = Some(s);
                 }
             }
+            if let Some(e) = edge_cue(&view, d.bbox, &c.edges) {
+                if edges.is_none_or(|cur| (e.sides, e.longest) > (cur.sides, cur.longest)) {
+                    edges = Some(e);
+                }
+            }
             boxes.push((view, FaceBox::from_corners(d.bbox)));
         }
     }
@@ -188,7 +209,7 @@ pub(crate) fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig
         Some(_) if boxes.is_empty() => (None, Some("no face found on the kept frames")),
         Some(e) => (PassiveSummary::from_frames(e.antispoof_boxes(&boxes)?), None),
     };
-    let cue = cue_score(&planar, spectrum.as_ref(), c);
+    let cue = cue_score(&planar, spectrum.as_ref(), edges.as_ref(), c);
     let mut rejected_by = Vec::new();
     if let Some(m) = &model {
         if !m.live || m.p_real < c.min_p_real {
@@ -201,6 +222,9 @@ pub(crate) fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig
     if spectrum.is_some_and(|s| s.verdict == CueVerdict::Spoof) {
         rejected_by.push("spectrum");
     }
+    if edges.is_some_and(|e| e.verdict == CueVerdict::Spoof) {
+        rejected_by.push("edges");
+    }
     let score = model.as_ref().map(|m| m.p_real).unwrap_or(cue);
     Ok(SilentReport {
         live: rejected_by.is_empty(),
@@ -211,6 +235,7 @@ pub(crate) fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig
         cue_score: cue,
         planar,
         spectrum,
+        edges,
         pulse,
         good_ms: st.good_us / 1000,
         faces_on_model_frames: faces_max,

@@ -89,7 +89,7 @@ pub(crate) fn eval(engine: &Engine, manifests: &[PathBuf], out_dir: Option<&Path
     }
     let model = engine.has_antispoof();
     let mut csv = String::from(
-        "file,label,species,decided,accepted,score,p_real,v2_real,v1se_real,cue_score,planar_p90,planar_deforming,planar_ratio,planar_verdict,spectrum_peak_log10,spectrum_verdict,pulse_bpm,pulse_snr,rejected_by,failure,decision_ms,wall_ms\n",
+        "file,label,species,decided,accepted,score,p_real,v2_real,v1se_real,cue_score,planar_p90,planar_deforming,planar_ratio,planar_verdict,spectrum_peak_log10,spectrum_verdict,edge_sides,edge_longest,pulse_bpm,pulse_snr,rejected_by,failure,decision_ms,wall_ms\n",
     );
     let (mut decided, mut failures) = (Vec::new(), Vec::new());
     let mut model_scores = Vec::new();
@@ -137,6 +137,8 @@ pub(crate) fn eval(engine: &Engine, manifests: &[PathBuf], out_dir: Option<&Path
             r.map(|r| format!("{:?}", r.planar.verdict)).unwrap_or_default(),
             f(r.and_then(|r| r.spectrum.map(|s| s.peak_log10))),
             r.and_then(|r| r.spectrum.map(|s| format!("{:?}", s.verdict))).unwrap_or_default(),
+            r.and_then(|r| r.edges.map(|e| e.sides.to_string())).unwrap_or_default(),
+            f(r.and_then(|r| r.edges.map(|e| e.longest))),
             f(r.and_then(|r| r.pulse.map(|p| p.bpm))),
             f(r.and_then(|r| r.pulse.map(|p| p.snr))),
             r.map(|r| r.rejected_by.join("+")).unwrap_or_default(),
@@ -164,6 +166,7 @@ pub(crate) fn eval(engine: &Engine, manifests: &[PathBuf], out_dir: Option<&Path
         })
     };
     let live_failed = failures.iter().filter(|f| f.1).count();
+    let attack_failures = failures.iter().filter(|f| !f.1).count();
     let summary = serde_json::json!({
         "samples": samples.len(),
         "model": if model { "MiniFASNetV2 2.7 + MiniFASNetV1SE 4.0, fused" } else { "none: cues only" },
@@ -177,6 +180,8 @@ pub(crate) fn eval(engine: &Engine, manifests: &[PathBuf], out_dir: Option<&Path
         "bpcer_count": rates.bpcer_count,
         "acer": rates.acer,
         "bona_fide_not_passed": rates.bpcer_count + live_failed,
+        "attacks_passed": decided.iter().filter(|d| d.species.is_some() && d.accepted).count(),
+        "attacks_failed_before_a_decision": attack_failures,
         "score": strip(&stats_final),
         "model_score": strip(&stats_model),
         "cue_score": strip(&stats_cues),
