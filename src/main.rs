@@ -89,6 +89,10 @@ struct SessionArgs {
     /// Without them silent mode decides on its temporal cues alone and says so.
     #[arg(long, env = "LIVEFACE_ANTISPOOF_DIR")]
     antispoof_models: Option<PathBuf>,
+    /// Accept anti-spoof model files that differ from the pinned conversion (your own
+    /// export); their input and output are still checked.
+    #[arg(long)]
+    allow_unpinned_models: bool,
     /// Silent mode: good-quality video to collect before deciding (ms).
     #[arg(long, default_value_t = 3_000)]
     silent_ms: i64,
@@ -276,6 +280,9 @@ struct EvalArgs {
     /// spoof: directory with the MiniFASNet models (without: cues only).
     #[arg(long, env = "LIVEFACE_ANTISPOOF_DIR")]
     antispoof_models: Option<PathBuf>,
+    /// spoof: accept anti-spoof model files that differ from the pinned conversion.
+    #[arg(long)]
+    allow_unpinned_models: bool,
     /// spoof: write scores.csv, roc.png and summary.json here.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -763,17 +770,17 @@ fn open_video(path: &Path) -> anyhow::Result<Box<dyn Iterator<Item = liveface::R
 }
 
 /// The engine, with the anti-spoof models when a directory is given.
-fn engine_with(antispoof: Option<&Path>) -> anyhow::Result<Engine> {
+fn engine_with(antispoof: Option<&Path>, unpinned: bool) -> anyhow::Result<Engine> {
     let mut b = Engine::builder();
     if let Some(dir) = antispoof {
-        b = b.antispoof_dir(dir);
+        b = b.antispoof_dir(dir).allow_unpinned_models(unpinned);
     }
     Ok(b.build()?)
 }
 
 fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
     let config = a.session.config()?;
-    let engine = engine_with(a.session.antispoof_models.as_deref())?;
+    let engine = engine_with(a.session.antispoof_models.as_deref(), a.session.allow_unpinned_models)?;
     let mut session = liveface::Session::new(&engine, config)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -860,7 +867,7 @@ fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
             if a.manifest.is_empty() {
                 bail!("eval spoof needs at least one --manifest CSV");
             }
-            let engine = engine_with(a.antispoof_models.as_deref())?;
+            let engine = engine_with(a.antispoof_models.as_deref(), a.allow_unpinned_models)?;
             return spoof::eval(&engine, &a.manifest, a.out.as_deref());
         }
     };
@@ -978,7 +985,7 @@ fn run_live(
 }
 
 fn live(a: LiveArgs) -> anyhow::Result<ExitCode> {
-    let engine = engine_with(a.session.antispoof_models.as_deref())?;
+    let engine = engine_with(a.session.antispoof_models.as_deref(), a.session.allow_unpinned_models)?;
     let mut session = liveface::Session::new(&engine, a.session.config()?)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

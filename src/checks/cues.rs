@@ -239,8 +239,8 @@ fn quantile(v: &mut [f32], q: f32) -> f32 {
     if v.is_empty() {
         return 0.0;
     }
-    v.sort_by(f32::total_cmp);
-    v[((v.len() - 1) as f32 * q).round() as usize]
+    let k = ((v.len() - 1) as f32 * q).round() as usize;
+    *v.select_nth_unstable_by(k, f32::total_cmp).1
 }
 
 /// The planar-motion cue over landmark samples in time order.
@@ -527,17 +527,20 @@ pub fn edge_cue(frame: &FrameRef, bbox: [f32; 4], c: &EdgeConfig) -> Option<Edge
     let diag = ((gw * gw + gh * gh) as f32).sqrt();
     let nr = (2.0 * diag) as usize + 1;
     let angles: Vec<f32> = (-10..=10).map(|i| (i as f32 * 2.0).to_radians()).collect();
+    // Line normals: (cos a, sin a) for near-vertical lines, (-sin a, cos a) for horizontal.
+    let normals = |vertical: bool| -> Vec<(f32, f32)> {
+        angles.iter().map(|a| if vertical { (a.cos(), a.sin()) } else { (-a.sin(), a.cos()) }).collect()
+    };
     let mut sides = [false; 4];
     let mut longest = 0.0f32;
     for vertical in [true, false] {
         let mut acc = vec![0u32; angles.len() * nr];
+        let ns = normals(vertical);
         for &(x, y, gx, gy, m) in &edges {
             if m < thr {
                 continue;
             }
-            for (ai, a) in angles.iter().enumerate() {
-                // Line normal: (cos a, sin a) for vertical lines, (-sin a, cos a) for horizontal.
-                let (nx, ny) = if vertical { (a.cos(), a.sin()) } else { (-a.sin(), a.cos()) };
+            for (ai, &(nx, ny)) in ns.iter().enumerate() {
                 // The gradient must be along the normal (within ~15°).
                 if (gx * nx + gy * ny).abs() < 0.96 * m {
                     continue;
@@ -546,8 +549,7 @@ pub fn edge_cue(frame: &FrameRef, bbox: [f32; 4], c: &EdgeConfig) -> Option<Edge
                 acc[ai * nr + rho as usize] += 1;
             }
         }
-        for (ai, a) in angles.iter().enumerate() {
-            let (nx, ny) = if vertical { (a.cos(), a.sin()) } else { (-a.sin(), a.cos()) };
+        for (ai, &(nx, ny)) in ns.iter().enumerate() {
             for r in 0..nr {
                 let votes = acc[ai * nr + r];
                 let len = votes as f32 / 64.0;

@@ -74,7 +74,7 @@ pub struct SilentReport {
     pub planar: PlanarCue,
     /// Spectrum cue (worst over the model frames; `None` without frames).
     pub spectrum: Option<SpectrumCue>,
-    /// Paper / bezel edge cue (most framed of the model frames; `None` without frames).
+    /// Paper / bezel edge cue on the best-quality model frame (`None` without frames).
     pub edges: Option<EdgeCue>,
     /// Pulse cue (`None` for sessions shorter than `pulse_min_s`).
     pub pulse: Option<PulseCue>,
@@ -183,6 +183,9 @@ pub(crate) fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig
     let mut boxes: Vec<(FrameRef, FaceBox)> = Vec::new();
     let mut spectrum: Option<SpectrumCue> = None;
     let mut edges: Option<EdgeCue> = None;
+    // The edge cue looks at the best-quality kept frame only (edges of a sheet or a
+    // screen show in every frame; this saves two thirds of its cost).
+    let best_t = kept.iter().max_by(|a, b| a.score.total_cmp(&b.score)).map(|k| k.t_us);
     if let Some(engine) = engine {
         for k in &kept {
             let Some(copy) = k.frame.as_ref() else { continue };
@@ -195,10 +198,8 @@ pub(crate) fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig
                     spectrum = Some(s);
                 }
             }
-            if let Some(e) = edge_cue(&view, d.bbox, &c.edges) {
-                if edges.is_none_or(|cur| (e.sides, e.longest) > (cur.sides, cur.longest)) {
-                    edges = Some(e);
-                }
+            if Some(k.t_us) == best_t {
+                edges = edge_cue(&view, d.bbox, &c.edges);
             }
             boxes.push((view, FaceBox::from_corners(d.bbox)));
         }

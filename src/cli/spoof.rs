@@ -185,7 +185,7 @@ pub(crate) fn eval(engine: &Engine, manifests: &[PathBuf], out_dir: Option<&Path
         "score": strip(&stats_final),
         "model_score": strip(&stats_model),
         "cue_score": strip(&stats_cues),
-        "cues_alone_at_default": {
+        "cues_alone_pooled_at_0_5": {
             "bpcer": cue_scores.iter().filter(|s| s.0 && s.1 < 0.5).count() as f64 / cue_scores.iter().filter(|s| s.0).count().max(1) as f64,
             "apcer": cue_scores.iter().filter(|s| !s.0 && s.1 >= 0.5).count() as f64 / cue_scores.iter().filter(|s| !s.0).count().max(1) as f64,
         },
