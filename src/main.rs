@@ -172,20 +172,23 @@ impl TargetArgs {
         }
     }
 
-    /// An ACTION request for this API.
+    /// An ACTION (`validate` = the action sequence) or SILENT (`validate` empty) request
+    /// for this API.
     fn request<'a>(
         &self,
+        silent: bool,
         video: &'a [u8],
         image: &'a [u8],
         validate: &str,
         best_frame_num: Option<u8>,
     ) -> anyhow::Result<liveface::package::LivenessRequest<'a>> {
         use liveface::package::{LivenessRequest, LivenessType};
+        let lt = if silent { LivenessType::Silent } else { LivenessType::Action };
         let mut req = match self.api {
-            ApiArg::Compare => LivenessRequest::compare(LivenessType::Action, video, image),
-            ApiArg::Intl => LivenessRequest::compare_international(LivenessType::Action, video, image),
+            ApiArg::Compare => LivenessRequest::compare(lt, video, image),
+            ApiArg::Intl => LivenessRequest::compare_international(lt, video, image),
             ApiArg::Recognition => LivenessRequest::recognition(
-                LivenessType::Action,
+                lt,
                 video,
                 self.id_card.as_deref().context("--id-card is needed for recognition")?,
                 self.name.as_deref().context("--name is needed for recognition")?,
@@ -1077,15 +1080,16 @@ impl Packager {
             }
         }
         let video = self.video.finish()?;
-        let validate = a.session.actions.replace(' ', "");
+        let silent = a.session.mode == "silent";
+        let validate = if silent { String::new() } else { a.session.actions.replace(' ', "") };
         let image = a.target.image(|| Ok(best.clone()))?;
-        let req = a.target.request(&video.mp4, &image, &validate, a.best_frame_num)?;
+        let req = a.target.request(silent, &video.mp4, &image, &validate, a.best_frame_num)?;
         let body = req.to_json()?;
         std::fs::write(dir.join("best.jpg"), &best)?;
         std::fs::write(dir.join("video.mp4"), &video.mp4)?;
         std::fs::write(dir.join("request.json"), &body)?;
         let manifest = serde_json::json!({
-            "api": a.target.api, "action": req.api().action(), "liveness_type": "ACTION", "validate_data": validate,
+            "api": a.target.api, "action": req.api().action(), "liveness_type": if silent { "SILENT" } else { "ACTION" }, "validate_data": validate,
             "best_frame_num": a.best_frame_num, "image": if a.target.image.is_some() { "given" } else { "best_frame" },
             "files": {"best.jpg": best.len(), "video.mp4": video.mp4.len(), "request.json": body.len()},
             "video": video, "evidence_window_us": outcome.evidence_window_us,
@@ -1136,7 +1140,8 @@ fn submit(a: SubmitArgs) -> anyhow::Result<ExitCode> {
     let validate = manifest["validate_data"].as_str().unwrap_or("");
     let image = a.target.image(|| std::fs::read(a.dir.join("best.jpg")).context("package without best.jpg"))?;
     let best_frame_num = manifest["best_frame_num"].as_u64().and_then(|n| u8::try_from(n).ok());
-    let req = a.target.request(&video, &image, validate, best_frame_num)?;
+    let silent = manifest["liveness_type"] == "SILENT";
+    let req = a.target.request(silent, &video, &image, validate, best_frame_num)?;
     let result = client(&a.conn)?.liveness(&req)?;
     let (passed, code) = match &result.verdict {
         Verdict::Success => (true, "Success".to_string()),

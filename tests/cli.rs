@@ -335,3 +335,30 @@ fn eval_spoof_writes_metrics_scores_and_a_roc_plot() {
         assert_eq!(s["score"]["auc"], 1.0);
     }
 }
+
+#[cfg(feature = "video")]
+#[test]
+fn precheck_silent_packages_a_silent_request() {
+    let clip = common::root().join("../shared/data/faces/liveportrait_d6.mp4");
+    if !clip.is_file() {
+        eprintln!("ABSENT: {} (skipped)", clip.display());
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("liveface-silent-pkg-{}", std::process::id()));
+    let out = liveface()
+        .args(["precheck", "--mode", "silent"])
+        .arg(&clip)
+        .arg("--package")
+        .arg(&dir)
+        .env_remove("LIVEFACE_ANTISPOOF_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pkg: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("package.json")).unwrap()).unwrap();
+    assert_eq!(pkg["liveness_type"], "SILENT");
+    assert_eq!(pkg["validate_data"], "");
+    let req: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("request.json")).unwrap()).unwrap();
+    assert_eq!(req["LivenessType"], "SILENT");
+    assert_eq!(req["ValidateData"], "");
+    assert!(req["VideoBase64"].as_str().unwrap().len() > 10_000);
+}
