@@ -233,13 +233,7 @@ impl Engine {
     /// # Errors
     /// [`ErrorKind::Inference`] if ONNX Runtime fails.
     pub fn detect(&self, frame: &FrameRef) -> Result<Vec<Detection>> {
-        let mut input = vec![0.0f32; detect::SIZE * detect::SIZE * 3];
-        let mut reg = vec![0.0f32; detect::NUM_ANCHORS * 16];
-        let mut cls = vec![0.0f32; detect::NUM_ANCHORS];
-        let lb = detect::preprocess(frame, &mut input);
-        self.inner.detector.run(&input, &mut [&mut reg, &mut cls])?;
-        let mut scratch = Vec::new();
-        let dets = detect::decode(&reg, &cls, &self.inner.anchors, &lb, &mut scratch);
+        let dets = self.detect_upright(frame)?;
         let to_buf = frame.upright_to_buffer();
         Ok(dets.into_iter().map(|d| crate::track::detection_to_buffer(&d, &to_buf)).collect())
     }

@@ -299,40 +299,7 @@ impl<'a> FrameRef<'a> {
     pub(crate) fn gather_rgb(&self, xs: &[u32], ys: &[u32], out: &mut Vec<u8>) {
         out.clear();
         out.reserve(xs.len() * ys.len() * 3);
-        let m = self.upright_to_buffer();
-        let (fw, fh, s, d) = (self.width as usize, self.height as usize, self.stride, self.data);
-        let go = |px: &dyn Fn(usize, usize) -> [f32; 3], out: &mut Vec<u8>| {
-            for &y in ys {
-                for &x in xs {
-                    let (bx, by) = m.apply(x as f32 + 0.5, y as f32 + 0.5);
-                    let bx = (fast_floor(bx).max(0.0) as usize).min(fw - 1);
-                    let by = (fast_floor(by).max(0.0) as usize).min(fh - 1);
-                    let p = px(bx, by);
-                    out.extend(p.iter().map(|v| v.round().clamp(0.0, 255.0) as u8));
-                }
-            }
-        };
-        match self.format {
-            PixelFormat::Rgb8 => go(&|x, y| Packed::<0, 1, 2, 3> { d, s, w: fw, h: fh }.rgb(x, y), out),
-            PixelFormat::Bgr8 => go(&|x, y| Packed::<2, 1, 0, 3> { d, s, w: fw, h: fh }.rgb(x, y), out),
-            PixelFormat::Rgba8 => go(&|x, y| Packed::<0, 1, 2, 4> { d, s, w: fw, h: fh }.rgb(x, y), out),
-            PixelFormat::Bgra8 => go(&|x, y| Packed::<2, 1, 0, 4> { d, s, w: fw, h: fh }.rgb(x, y), out),
-            PixelFormat::Gray8 => go(&|x, y| Packed::<0, 0, 0, 1> { d, s, w: fw, h: fh }.rgb(x, y), out),
-            PixelFormat::Nv12 | PixelFormat::Nv21 | PixelFormat::I420 => {
-                let y_len = s * fh;
-                let (u_off, v_off, cstride, cstep) = match self.format {
-                    PixelFormat::Nv12 => (y_len, y_len + 1, s, 2),
-                    PixelFormat::Nv21 => (y_len + 1, y_len, s, 2),
-                    _ => {
-                        let cs = s.div_ceil(2);
-                        (y_len, y_len + cs * (fh / 2), cs, 1)
-                    }
-                };
-                let limited = self.yuv_range == YuvRange::Limited;
-                let yuv = Yuv { d, s, w: fw, h: fh, u_off, v_off, cstride, cstep, limited };
-                go(&|x, y| yuv.rgb(x, y), out)
-            }
-        }
+        self.visit(Gather { m: self.upright_to_buffer(), xs, ys, out });
     }
 
     /// Samples an RGB crop into `out` (NHWC, `w*h*3` floats, value `px * mul + add`).
@@ -354,15 +321,18 @@ impl<'a> FrameRef<'a> {
         out: &mut [f32],
     ) {
         let m = self.upright_to_buffer().compose(crop_to_upright);
-        let job = Job { m, w, h, taps: taps.max(1), mul, add, valid, fill };
+        self.visit(Job { m, w, h, taps: taps.max(1), mul, add, valid, fill, out });
+    }
+
+    /// Calls `v` with this frame's pixel accessor (monomorphised per format).
+    fn visit<V: PixelVisitor>(&self, v: V) {
         let (fw, fh, s, d) = (self.width as usize, self.height as usize, self.stride, self.data);
-        let range = self.yuv_range;
         match self.format {
-            PixelFormat::Rgb8 => job.run(&Packed::<0, 1, 2, 3> { d, s, w: fw, h: fh }, out),
-            PixelFormat::Bgr8 => job.run(&Packed::<2, 1, 0, 3> { d, s, w: fw, h: fh }, out),
-            PixelFormat::Rgba8 => job.run(&Packed::<0, 1, 2, 4> { d, s, w: fw, h: fh }, out),
-            PixelFormat::Bgra8 => job.run(&Packed::<2, 1, 0, 4> { d, s, w: fw, h: fh }, out),
-            PixelFormat::Gray8 => job.run(&Packed::<0, 0, 0, 1> { d, s, w: fw, h: fh }, out),
+            PixelFormat::Rgb8 => v.visit(&Packed::<0, 1, 2, 3> { d, s, w: fw, h: fh }),
+            PixelFormat::Bgr8 => v.visit(&Packed::<2, 1, 0, 3> { d, s, w: fw, h: fh }),
+            PixelFormat::Rgba8 => v.visit(&Packed::<0, 1, 2, 4> { d, s, w: fw, h: fh }),
+            PixelFormat::Bgra8 => v.visit(&Packed::<2, 1, 0, 4> { d, s, w: fw, h: fh }),
+            PixelFormat::Gray8 => v.visit(&Packed::<0, 0, 0, 1> { d, s, w: fw, h: fh }),
             PixelFormat::Nv12 | PixelFormat::Nv21 | PixelFormat::I420 => {
                 let y_len = s * fh;
                 let (u_off, v_off, cstride, cstep) = match self.format {
@@ -373,8 +343,36 @@ impl<'a> FrameRef<'a> {
                         (y_len, y_len + cs * (fh / 2), cs, 1)
                     }
                 };
-                let yuv = Yuv { d, s, w: fw, h: fh, u_off, v_off, cstride, cstep, limited: range == YuvRange::Limited };
-                job.run(&yuv, out)
+                let limited = self.yuv_range == YuvRange::Limited;
+                v.visit(&Yuv { d, s, w: fw, h: fh, u_off, v_off, cstride, cstep, limited })
+            }
+        }
+    }
+}
+
+/// Work done with a frame's pixel accessor.
+trait PixelVisitor {
+    fn visit<P: Pixels>(self, px: &P);
+}
+
+/// Exact pixels at integer upright positions (see [`FrameRef::gather_rgb`]).
+struct Gather<'a> {
+    m: Affine,
+    xs: &'a [u32],
+    ys: &'a [u32],
+    out: &'a mut Vec<u8>,
+}
+
+impl PixelVisitor for Gather<'_> {
+    fn visit<P: Pixels>(self, px: &P) {
+        let (fw, fh) = px.size();
+        for &y in self.ys {
+            for &x in self.xs {
+                let (bx, by) = self.m.apply(x as f32 + 0.5, y as f32 + 0.5);
+                let bx = (fast_floor(bx).max(0.0) as usize).min(fw - 1);
+                let by = (fast_floor(by).max(0.0) as usize).min(fh - 1);
+                let p = px.rgb(bx, by);
+                self.out.extend(p.iter().map(|v| v.round().clamp(0.0, 255.0) as u8));
             }
         }
     }
@@ -499,7 +497,7 @@ impl Pixels for Yuv<'_> {
     }
 }
 
-struct Job {
+struct Job<'a> {
     m: Affine,
     w: usize,
     h: usize,
@@ -508,6 +506,7 @@ struct Job {
     add: f32,
     valid: Option<[usize; 4]>,
     fill: f32,
+    out: &'a mut [f32],
 }
 
 /// `floor` without a libm call (the x86-64 baseline has no SSE4.1 `roundss`).
@@ -536,8 +535,9 @@ fn bilinear<P: Pixels>(px: &P, x: f32, y: f32, fw: usize, fh: usize, maxx: i32, 
     px.blend(xa, xb, ya, yb, fx, fy)
 }
 
-impl Job {
-    fn run<P: Pixels>(&self, px: &P, out: &mut [f32]) {
+impl PixelVisitor for Job<'_> {
+    fn visit<P: Pixels>(self, px: &P) {
+        let out = self.out;
         let (fw, fh) = px.size();
         let (maxx, maxy) = (fw as i32 - 1, fh as i32 - 1);
         let n = self.taps;
