@@ -134,14 +134,63 @@ pub fn score_stats(samples: &[(bool, f32)]) -> Option<ScoreStats> {
     Some(ScoreStats { auc: wins / (nl * na), eer, bpcer_at_apcer_1pct: best_b, threshold_at_apcer_1pct: best_t, roc })
 }
 
+/// 5×7 glyphs for the plot's labels (rows top to bottom, 5 bits each, MSB left).
+fn glyph(c: char) -> [u8; 7] {
+    match c {
+        'A' => [0x0e, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11],
+        'B' => [0x1e, 0x11, 0x11, 0x1e, 0x11, 0x11, 0x1e],
+        'C' => [0x0e, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0e],
+        'D' => [0x1e, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1e],
+        'E' => [0x1f, 0x10, 0x10, 0x1e, 0x10, 0x10, 0x1f],
+        'L' => [0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1f],
+        'M' => [0x11, 0x1b, 0x15, 0x15, 0x11, 0x11, 0x11],
+        'O' => [0x0e, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0e],
+        'P' => [0x1e, 0x11, 0x11, 0x1e, 0x10, 0x10, 0x10],
+        'R' => [0x1e, 0x11, 0x11, 0x1e, 0x14, 0x12, 0x11],
+        'S' => [0x0f, 0x10, 0x10, 0x0e, 0x01, 0x01, 0x1e],
+        'U' => [0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0e],
+        '0' => [0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e],
+        '1' => [0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e],
+        '5' => [0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e],
+        '-' => [0, 0, 0, 0x1f, 0, 0, 0],
+        '.' => [0, 0, 0, 0, 0, 0x0c, 0x0c],
+        _ => [0; 7],
+    }
+}
+
+/// Writes `text` with its top-left corner at (x, y), `scale` pixels per font pixel;
+/// `vertical` writes bottom to top.
+fn draw_text(img: &mut image::RgbImage, text: &str, x: i32, y: i32, scale: i32, c: image::Rgb<u8>, vertical: bool) {
+    for (i, ch) in text.chars().enumerate() {
+        let g = glyph(ch);
+        for (row, bits) in g.iter().enumerate() {
+            for col in 0..5 {
+                if bits & (0x10 >> col) == 0 {
+                    continue;
+                }
+                for dy in 0..scale {
+                    for dx in 0..scale {
+                        let (gx, gy) = (col * scale + dx, row as i32 * scale + dy);
+                        let step = i as i32 * 6 * scale;
+                        let (px, py) = if vertical { (x + gy, y - step - gx) } else { (x + step + gx, y + gy) };
+                        if px >= 0 && py >= 0 && (px as u32) < img.width() && (py as u32) < img.height() {
+                            img.put_pixel(px as u32, py as u32, c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Draws ROC curves (x = APCER, y = 1 - BPCER, both 0..1) as an RGB image: a grid at
 /// 0.1 steps, the chance diagonal in grey, one colour per curve (blue, orange, green,
-/// red, in order).
-pub fn roc_plot(curves: &[&[(f64, f64)]], size: u32) -> image::RgbImage {
+/// red, in order), axis labels and a legend with `names`.
+pub fn roc_plot(curves: &[&[(f64, f64)]], names: &[&str], size: u32) -> image::RgbImage {
     use imageproc::drawing::draw_line_segment_mut;
     let size = size.max(100);
     let mut img = image::RgbImage::from_pixel(size, size, image::Rgb([255, 255, 255]));
-    let m = size as f32 * 0.08;
+    let m = size as f32 * 0.1;
     let span = size as f32 - 2.0 * m;
     let px = |x: f64, y: f64| (m + x as f32 * span, size as f32 - m - y as f32 * span);
     for i in 0..=10 {
@@ -152,6 +201,26 @@ pub fn roc_plot(curves: &[&[(f64, f64)]], size: u32) -> image::RgbImage {
     }
     draw_line_segment_mut(&mut img, px(0.0, 0.0), px(1.0, 1.0), image::Rgb([170, 170, 170]));
     let colours = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40]];
+    let black = image::Rgb([0, 0, 0]);
+    let sc = (size / 240).max(1) as i32;
+    let (o, far) = (px(0.0, 0.0), px(1.0, 0.0));
+    draw_text(&mut img, "0", o.0 as i32 - 3 * sc, o.1 as i32 + 3 * sc, sc, black, false);
+    draw_text(&mut img, "1", far.0 as i32 - 3 * sc, far.1 as i32 + 3 * sc, sc, black, false);
+    draw_text(&mut img, "0.5", px(0.5, 0.0).0 as i32 - 9 * sc, o.1 as i32 + 3 * sc, sc, black, false);
+    draw_text(&mut img, "APCER", px(0.5, 0.0).0 as i32 - 15 * sc, o.1 as i32 + 14 * sc, sc, black, false);
+    draw_text(&mut img, "1", o.0 as i32 - 9 * sc, px(0.0, 1.0).1 as i32 - 3 * sc, sc, black, false);
+    draw_text(&mut img, "1-BPCER", (m * 0.25) as i32, px(0.0, 0.5).1 as i32 + 21 * sc, sc, black, true);
+    draw_text(&mut img, "ROC", px(0.5, 1.0).0 as i32 - 9 * sc, (m * 0.3) as i32, sc, black, false);
+    for (k, name) in names.iter().enumerate().take(curves.len()) {
+        let c = image::Rgb(colours[k % colours.len()]);
+        let (lx, ly) = px(0.55, 0.3 - 0.08 * k as f64);
+        imageproc::drawing::draw_filled_rect_mut(
+            &mut img,
+            imageproc::rect::Rect::at(lx as i32, ly as i32).of_size(10 * sc as u32, 7 * sc as u32),
+            c,
+        );
+        draw_text(&mut img, &name.to_uppercase(), lx as i32 + 14 * sc, ly as i32, sc, black, false);
+    }
     for (k, curve) in curves.iter().enumerate() {
         let c = image::Rgb(colours[k % colours.len()]);
         let mut pts: Vec<(f64, f64)> = vec![(0.0, 0.0)];
@@ -215,7 +284,7 @@ mod tests {
 
     #[test]
     fn plot_has_the_curve_colour() {
-        let img = roc_plot(&[&[(0.0, 1.0)]], 200);
+        let img = roc_plot(&[&[(0.0, 1.0)]], &["model"], 200);
         assert!(img.pixels().any(|p| p.0 == [31, 119, 180]));
     }
 }
