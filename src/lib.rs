@@ -1,9 +1,11 @@
 //! # liveface
 //!
-//! On-device face liveness engine. This crate is the foundation: frames in any common
-//! camera layout, BlazeFace detection, 468-point face mesh and iris tracking through ONNX
-//! Runtime, and per-frame liveness signals (eye and mouth openness, head pose, face size,
-//! light, sharpness) with per-stage timings.
+//! On-device face liveness engine: frames in any common camera layout, BlazeFace
+//! detection, 468-point face mesh and iris tracking through ONNX Runtime, per-frame
+//! liveness signals (eye and mouth openness, head pose, face size, light, sharpness) with
+//! per-stage timings, and liveness [`Session`]s: action (blink, open mouth, nod, shake)
+//! and silent (MiniFASNet anti-spoofing fused with planar-motion, spectrum and edge cues,
+//! [`checks::silent`]), with the request for the cloud API ([`package`]).
 //!
 //! ```no_run
 //! use liveface::{Engine, FrameRef, PixelFormat};
@@ -30,7 +32,7 @@
 //!   extraction, the H.264 evidence video and the JPEG best frame ([`video`]).
 //! - `ffmpeg`: every other codec and container through the system FFmpeg libraries.
 //! - `paas`: the signed HTTP client for the FaceID API ([`package::client`]).
-//! - `camera`: camera capture through nokhwa ([`source::Camera`]).
+//! - `camera`: camera capture through nokhwa (`source::Camera`).
 #![deny(missing_docs)]
 
 pub mod checks;

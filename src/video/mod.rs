@@ -1,6 +1,6 @@
 //! Video in: recorded clips for the offline pre-check (feature `video`).
 //!
-//! - MP4/MOV with H.264: a defensive pure-Rust demuxer ([`mp4`]) and OpenH264, built from
+//! - MP4/MOV with H.264: a defensive pure-Rust demuxer (`mp4`) and OpenH264, built from
 //!   source, so phones and servers need no system library. Container timestamps (variable
 //!   frame rate), the rotation matrix phones write, and B-frames (pictures come out in
 //!   presentation order) are honoured.
