@@ -206,3 +206,30 @@ fn wrong_model_files_are_rejected() {
     let e = Engine::new().unwrap().antispoof_boxes(&[]).unwrap_err();
     assert_eq!(e.kind(), liveface::ErrorKind::Config);
 }
+
+#[test]
+fn crops_do_not_depend_on_buffer_layout() {
+    // The same upright picture as RGB, as BGR with padded rows, and stored rotated 90°:
+    // identical model inputs.
+    let a = common::astronaut();
+    let rgb = a.as_frame().unwrap();
+    let bgr: Vec<u8> = a
+        .data
+        .chunks(512 * 3)
+        .flat_map(|row| {
+            let mut r: Vec<u8> = row.chunks(3).flat_map(|p| [p[2], p[1], p[0]]).collect();
+            r.extend_from_slice(&[0u8; 12]);
+            r
+        })
+        .collect();
+    let bgr = FrameRef::with_stride(&bgr, 512, 512, PixelFormat::Bgr8, 512 * 3 + 12).unwrap();
+    let (rot, w, h) = common::astronaut_rot90_buffer();
+    let rot = FrameRef::new(&rot, w, h, PixelFormat::Rgb8).unwrap().rotated(liveface::Rotation::R90);
+    for b in [FaceBox { x: 179, y: 81, w: 93, h: 93 }, FaceBox { x: 5, y: 3, w: 150, h: 170 }] {
+        for s in SCALES {
+            let want = crop_patch(&rgb, b, s).unwrap();
+            assert_eq!(crop_patch(&bgr, b, s).unwrap(), want);
+            assert_eq!(crop_patch(&rot, b, s).unwrap(), want, "rotated buffer, box {b:?} scale {s}");
+        }
+    }
+}

@@ -109,8 +109,12 @@ fn axis(insz: usize, outsz: usize, clamp_weights: bool) -> Vec<(usize, usize, i3
 /// Resizes an 8-bit RGB `src` (`sw × sh`, packed) to 80×80 exactly as OpenCV 4.x
 /// `cv2.resize(..., interpolation=INTER_LINEAR)` does for `CV_8UC3` (including its switch
 /// to area averaging for an exact 2× reduction), writing packed RGB.
+/// A `src` shorter than `sw * sh * 3` bytes, or an empty size, gives a black patch.
 pub fn resize_linear_80(src: &[u8], sw: usize, sh: usize, out: &mut [u8; PATCH * PATCH * 3]) {
-    debug_assert!(src.len() >= sw * sh * 3);
+    if sw == 0 || sh == 0 || src.len() < sw.saturating_mul(sh).saturating_mul(3) {
+        out.fill(0);
+        return;
+    }
     if sw == 2 * PATCH && sh == 2 * PATCH {
         for (dy, row) in out.chunks_exact_mut(PATCH * 3).enumerate() {
             for dx in 0..PATCH {
@@ -337,6 +341,10 @@ mod tests {
         // (2x + 2x+1 + 2x + 2x+1 + 2) >> 2 = 2x + 1 (integer).
         assert_eq!(out[0], 1);
         assert_eq!(out[3 * 10], 21);
+        // Bad input: no panic, a black patch.
+        resize_linear_80(&ramp[..10], 160, 160, &mut out);
+        assert!(out.iter().all(|&v| v == 0));
+        resize_linear_80(&[], 0, 0, &mut out);
     }
 
     #[test]
