@@ -7,9 +7,7 @@ use crate::checks::passive::{self, FaceBox, PassiveModels, PassiveScore};
 use crate::detect::{self, Detection};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameRef;
-use crate::infer::{
-    load_model, load_spec, sha256_hex, LoadOptions, Model, ModelBytes, ModelKind, RuntimeInfo, PASSIVE_SPECS,
-};
+use crate::infer::{load_model, load_spec, LoadOptions, Model, ModelBytes, ModelKind, RuntimeInfo, PASSIVE_SPECS};
 use crate::track::{Tracker, TrackerConfig};
 
 /// Loaded face models. Cheap to clone (shared), `Send + Sync`.
@@ -168,18 +166,9 @@ impl EngineBuilder {
                 let hint =
                     "use the files from the minivision Silent-Face-Anti-Spoofing release converted as the README \
                             describes, or allow unpinned models";
-                let sha = |m: &ModelBytes| -> Option<String> {
-                    match m {
-                        ModelBytes::Owned(b) => Some(sha256_hex(b)),
-                        ModelBytes::File(p) => std::fs::read(p).ok().map(|b| sha256_hex(&b)),
-                        ModelBytes::Embedded => None,
-                    }
-                };
                 let (v2, _) = load_spec(&PASSIVE_SPECS[0], "MiniFASNetV2", hint, a, &opts)?;
                 let (v1se, _) = load_spec(&PASSIVE_SPECS[1], "MiniFASNetV1SE", hint, b, &opts)?;
-                let sha256 = [sha(a).unwrap_or_default(), sha(b).unwrap_or_default()];
-                let pinned = sha256[0] == PASSIVE_SPECS[0].sha256 && sha256[1] == PASSIVE_SPECS[1].sha256;
-                let models = PassiveModels { v2, v1se, sha256, pinned };
+                let models = PassiveModels { v2, v1se };
                 // The first run of an ONNX Runtime session allocates and plans; do it here
                 // (a batch of 3, the default number of model frames) rather than inside
                 // the first liveness decision.
@@ -256,7 +245,11 @@ impl Engine {
 
     /// sha256 of the loaded anti-spoof files and whether they are the pinned release.
     pub fn antispoof_identity(&self) -> Option<([String; 2], bool)> {
-        self.inner.passive.as_ref().map(|p| (p.sha256.clone(), p.pinned))
+        self.inner.passive.as_ref().map(|p| {
+            let sha = [p.v2.sha256.clone(), p.v1se.sha256.clone()];
+            let pinned = sha.iter().zip(&PASSIVE_SPECS).all(|(s, spec)| s == spec.sha256);
+            (sha, pinned)
+        })
     }
 
     /// Anti-spoof scores of the given faces (upright-picture boxes in the reference

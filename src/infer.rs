@@ -226,6 +226,8 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 pub(crate) struct Model {
     name: &'static str,
     spec: &'static ModelSpec,
+    /// sha256 of the file or bytes it was loaded from.
+    pub sha256: String,
     session: Mutex<Session>,
 }
 
@@ -254,7 +256,7 @@ pub(crate) fn load_spec(
     src: &ModelBytes,
     opts: &LoadOptions,
 ) -> Result<(Model, RuntimeInfo)> {
-    let kind = name;
+    let kind = name; // for the messages
     let owned;
     let (bytes, origin): (&[u8], String) = match src {
         ModelBytes::Embedded if spec.embedded.is_empty() => {
@@ -269,14 +271,12 @@ pub(crate) fn load_spec(
             (owned.as_slice(), p.display().to_string())
         }
     };
-    if opts.verify_sha256 {
-        let got = sha256_hex(bytes);
-        if got != spec.sha256 {
-            return Err(Error::new(
-                ErrorKind::Model,
-                format!("{kind} model sha256 is {got}, expected {} ({}); {hint}: {origin}", spec.sha256, spec.file),
-            ));
-        }
+    let got = sha256_hex(bytes);
+    if opts.verify_sha256 && got != spec.sha256 {
+        return Err(Error::new(
+            ErrorKind::Model,
+            format!("{kind} model sha256 is {got}, expected {} ({}); {hint}: {origin}", spec.sha256, spec.file),
+        ));
     }
     let rewritten;
     let bytes = match spec.split_prelu.then(|| crate::onnx_rewrite::split_prelu(bytes)).flatten() {
@@ -299,15 +299,14 @@ pub(crate) fn load_spec(
         .commit_from_memory(bytes)
         .map_err(|e| ort_err("not a loadable ONNX model", e.to_string()))?;
     check_io(spec, name, &session, &origin)?;
-    Ok((Model { name, spec, session: Mutex::new(session) }, info))
+    Ok((Model { name, spec, sha256: got, session: Mutex::new(session) }, info))
 }
 
 fn check_io(spec: &ModelSpec, kind: &str, session: &Session, origin: &str) -> Result<()> {
     // A dynamic dimension in the file matches anything; a batch dimension we set per
-    // call (-1) must be dynamic in the file.
-    let shape_ok = |got: &[i64], want: &[i64]| {
-        got.len() == want.len() && got.iter().zip(want).all(|(g, w)| if *w < 0 { *g < 0 } else { *g == *w || *g < 0 })
-    };
+    // call (-1) must therefore be dynamic in the file.
+    let shape_ok =
+        |got: &[i64], want: &[i64]| got.len() == want.len() && got.iter().zip(want).all(|(g, w)| *g == *w || *g < 0);
     let describe = |o: &ort::value::Outlet| match o.dtype().tensor_shape() {
         Some(s) => format!("{}{:?}", o.name(), &s[..]),
         None => format!("{} (not a tensor)", o.name()),

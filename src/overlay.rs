@@ -79,8 +79,9 @@ fn dot(img: &mut RgbImage, x: f32, y: f32, c: Rgb<u8>) {
     }
 }
 
-/// 5×7 bitmap glyphs (rows top to bottom, bit 4 = left column) for the overlay text.
-fn glyph(c: char) -> [u8; 7] {
+/// 5×7 bitmap glyphs (rows top to bottom, bit 4 = left column) for the overlay text
+/// and the evaluation plots.
+pub(crate) fn glyph(c: char) -> [u8; 7] {
     match c.to_ascii_uppercase() {
         '0' => [14, 17, 19, 21, 25, 17, 14],
         '1' => [4, 12, 4, 4, 4, 4, 14],

@@ -659,14 +659,6 @@ impl Session {
         }
     }
 
-    /// Quality score of a face for picking best frames.
-    fn quality_score(f: &crate::track::FaceReport) -> f32 {
-        let eyes = f.eyes.iter().map(|e| e.openness).sum::<f32>() / f.eyes.len().max(1) as f32;
-        let frontal = 1.0 - (f.pose.yaw.abs() + f.pose.roll.abs()) / 60.0;
-        let light = 1.0 - ((f.brightness - 130.0) / 130.0).abs();
-        frontal.max(0.0) * 2.0 + (f.sharpness.min(400.0) / 400.0) + eyes * 2.0 + light.max(0.0)
-    }
-
     fn silent_frame(
         &mut self,
         t: i64,
@@ -693,14 +685,17 @@ impl Session {
                     self.face_id = Some(f.id);
                 }
                 self.silent.add_good(t);
-                self.consider_best(index, t, f);
+                let q = self.consider_best(index, t, f);
                 if let Some(frame) = frame {
-                    if let Some(c) = skin_rgb(frame, f) {
-                        self.silent.skin.push((t, c));
+                    // Skin colour only where the session can last long enough for the pulse cue.
+                    let sc = &self.config.silent;
+                    if sc.good_ms as f32 >= sc.pulse_min_s * 1000.0 {
+                        if let Some(c) = skin_rgb(frame, f) {
+                            self.silent.skin.push((t, c));
+                        }
                     }
-                    let q = Self::quality_score(f);
                     if let Some(slot) = self.silent.slot_for(q, t, &self.config.silent) {
-                        self.silent.keep(slot, Kept { score: q, t_us: t, frame: Some(frame.to_copy()) });
+                        self.silent.keep(slot, Kept { score: q, t_us: t, frame: frame.to_copy() });
                     }
                 }
                 if self.silent.good_us >= self.config.silent.good_ms * 1000 {
@@ -724,11 +719,16 @@ impl Session {
         }
     }
 
-    fn consider_best(&mut self, index: usize, t: i64, f: &crate::track::FaceReport) {
-        let score = Self::quality_score(f);
+    /// Offers a frame to the best-frame list; returns its quality score.
+    fn consider_best(&mut self, index: usize, t: i64, f: &crate::track::FaceReport) -> f32 {
+        let eyes = f.eyes.iter().map(|e| e.openness).sum::<f32>() / f.eyes.len().max(1) as f32;
+        let frontal = 1.0 - (f.pose.yaw.abs() + f.pose.roll.abs()) / 60.0;
+        let light = 1.0 - ((f.brightness - 130.0) / 130.0).abs();
+        let score = frontal.max(0.0) * 2.0 + (f.sharpness.min(400.0) / 400.0) + eyes * 2.0 + light.max(0.0);
         self.best.push(BestFrame { t_us: t, index, score, bbox: f.bbox });
         self.best.sort_by(|a, b| b.score.total_cmp(&a.score));
         self.best.truncate(self.config.best_frames);
+        score
     }
 
     /// Advances the session with one tracked frame. A silent session fed this way has no

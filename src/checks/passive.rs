@@ -127,19 +127,29 @@ pub fn resize_linear_80(src: &[u8], sw: usize, sh: usize, out: &mut [u8; PATCH *
         }
         return;
     }
-    let xs = axis(sw, PATCH, true);
-    let ys = axis(sh, PATCH, false);
-    // Horizontal pass for the rows the vertical pass needs, cached by source row.
+    linear_pass(src, sw, &axis(sw, PATCH, true), &axis(sh, PATCH, false), out);
+}
+
+/// OpenCV's fixed-point two-pass linear interpolation: output column `dx` blends source
+/// columns `xw[dx].0`, `.1` with weights `.2`, `.3` (sum 2048), rows likewise with `yw`;
+/// `src` is packed RGB with rows of `sw` pixels.
+fn linear_pass(
+    src: &[u8],
+    sw: usize,
+    xw: &[(usize, usize, i32, i32)],
+    yw: &[(usize, usize, i32, i32)],
+    out: &mut [u8; PATCH * PATCH * 3],
+) {
     let hrow = |y: usize, buf: &mut [i32; PATCH * 3]| {
         let r = &src[y * sw * 3..(y + 1) * sw * 3];
-        for (dx, &(s0, s1, a0, a1)) in xs.iter().enumerate() {
+        for (dx, &(s0, s1, a0, a1)) in xw.iter().enumerate() {
             for c in 0..3 {
                 buf[dx * 3 + c] = r[s0 * 3 + c] as i32 * a0 + r[s1 * 3 + c] as i32 * a1;
             }
         }
     };
     let (mut r0, mut r1) = ([0i32; PATCH * 3], [0i32; PATCH * 3]);
-    for (dy, &(s0, s1, b0, b1)) in ys.iter().enumerate() {
+    for (dy, &(s0, s1, b0, b1)) in yw.iter().enumerate() {
         hrow(s0, &mut r0);
         hrow(s1, &mut r1);
         let row = &mut out[dy * PATCH * 3..(dy + 1) * PATCH * 3];
@@ -173,29 +183,13 @@ pub fn crop_patch(frame: &FrameRef, b: FaceBox, scale: f64) -> Option<Box<[u8; P
     if area {
         resize_linear_80(&px, pw, ph, &mut out);
     } else {
-        // In the gathered image, output pixel d reads columns 2d and 2d+1 (rows likewise):
-        // resize it with the same weights by hand.
-        let wx = axis(pw, PATCH, true);
-        let wy = axis(ph, PATCH, false);
-        let gw = xs.len();
-        let hpass = |gy: usize, buf: &mut [i32; PATCH * 3]| {
-            let r = &px[gy * gw * 3..(gy + 1) * gw * 3];
-            for (dx, &(_, _, a0, a1)) in wx.iter().enumerate() {
-                for c in 0..3 {
-                    buf[dx * 3 + c] = r[2 * dx * 3 + c] as i32 * a0 + r[(2 * dx + 1) * 3 + c] as i32 * a1;
-                }
-            }
+        // In the gathered image, output pixel d reads columns 2d and 2d+1 (rows likewise),
+        // with the weights of the full patch.
+        let regather = |v: Vec<(usize, usize, i32, i32)>| -> Vec<(usize, usize, i32, i32)> {
+            v.into_iter().enumerate().map(|(d, (_, _, a0, a1))| (2 * d, 2 * d + 1, a0, a1)).collect()
         };
-        let (mut r0, mut r1) = ([0i32; PATCH * 3], [0i32; PATCH * 3]);
-        for (dy, &(_, _, b0, b1)) in wy.iter().enumerate() {
-            hpass(2 * dy, &mut r0);
-            hpass(2 * dy + 1, &mut r1);
-            let row = &mut out[dy * PATCH * 3..(dy + 1) * PATCH * 3];
-            for i in 0..PATCH * 3 {
-                let v = (((b0 * (r0[i] >> 4)) >> 16) + ((b1 * (r1[i] >> 4)) >> 16) + 2) >> 2;
-                row[i] = v.clamp(0, 255) as u8;
-            }
-        }
+        let (xw, yw) = (regather(axis(pw, PATCH, true)), regather(axis(ph, PATCH, false)));
+        linear_pass(&px, xs.len(), &xw, &yw, &mut out);
     }
     Some(out)
 }
@@ -256,10 +250,6 @@ impl PassiveScore {
 pub(crate) struct PassiveModels {
     pub v2: Model,
     pub v1se: Model,
-    /// sha256 of each file, in model order.
-    pub sha256: [String; 2],
-    /// Whether both are the pinned release files.
-    pub pinned: bool,
 }
 
 impl PassiveModels {

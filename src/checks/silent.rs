@@ -91,7 +91,7 @@ pub struct SilentReport {
 pub(crate) struct Kept {
     pub score: f32,
     pub t_us: i64,
-    pub frame: Option<FrameCopy>,
+    pub frame: FrameCopy,
 }
 
 /// Collects what the silent decision needs while a session runs.
@@ -177,7 +177,7 @@ pub(crate) fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig
     let t0 = Instant::now();
     let planar = planar_cue(&st.planar, &c.planar);
     let pulse = pulse_cue(&st.skin, c.pulse_min_s);
-    let mut kept: Vec<&Kept> = st.kept.iter().filter(|k| k.frame.is_some()).collect();
+    let mut kept: Vec<&Kept> = st.kept.iter().collect();
     kept.sort_by_key(|k| k.t_us);
     let mut faces_max = 0;
     let mut boxes: Vec<(FrameRef, FaceBox)> = Vec::new();
@@ -188,8 +188,7 @@ pub(crate) fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig
     let best_t = kept.iter().max_by(|a, b| a.score.total_cmp(&b.score)).map(|k| k.t_us);
     if let Some(engine) = engine {
         for k in &kept {
-            let Some(copy) = k.frame.as_ref() else { continue };
-            let view = copy.view();
+            let view = k.frame.view();
             let dets = engine.detect_upright(&view)?;
             faces_max = faces_max.max(dets.len());
             let Some(d) = dets.first() else { continue };
@@ -251,7 +250,7 @@ pub(crate) fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig
 /// Inference errors.
 pub fn decide_image(engine: &Engine, frame: &FrameRef, c: &SilentConfig) -> Result<Option<SilentReport>> {
     let st = SilentState {
-        kept: vec![Kept { score: 1.0, t_us: frame.timestamp_us(), frame: Some(frame.to_copy()) }],
+        kept: vec![Kept { score: 1.0, t_us: frame.timestamp_us(), frame: frame.to_copy() }],
         ..Default::default()
     };
     let r = decide(Some(engine), &st, c)?;
