@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::checks::passive::{self, FaceBox, PassiveModels, PassiveScore};
-use crate::detect::{self, Detection};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameRef;
-use crate::infer::{load_model, load_spec, LoadOptions, Model, ModelBytes, ModelKind, RuntimeInfo, PASSIVE_SPECS};
+use crate::models::detect::Detection;
+use crate::models::infer::{LoadOptions, ModelBytes, ModelKind, RuntimeInfo, PASSIVE_SPECS};
+use crate::models::passive::{FaceBox, PassiveScore};
+use crate::models::{Detector, ModelSources, Models};
 use crate::track::{Tracker, TrackerConfig};
 
 /// Loaded face models. Cheap to clone (shared), `Send + Sync`.
@@ -16,17 +17,7 @@ use crate::track::{Tracker, TrackerConfig};
 /// threads share it in turn. For full parallelism build one engine per thread.
 #[derive(Clone, Debug)]
 pub struct Engine {
-    pub(crate) inner: Arc<EngineInner>,
-}
-
-#[derive(Debug)]
-pub(crate) struct EngineInner {
-    pub detector: Model,
-    pub mesh: Model,
-    pub iris: Model,
-    pub passive: Option<PassiveModels>,
-    pub anchors: Vec<[f32; 2]>,
-    pub runtime: RuntimeInfo,
+    models: Arc<Models>,
 }
 
 /// Configures and builds an [`Engine`]; all checks happen in [`EngineBuilder::build`].
@@ -157,29 +148,8 @@ impl EngineBuilder {
             intra_threads: self.intra_threads,
             verify_sha256: self.verify_sha256,
         };
-        let (detector, runtime) = load_model(ModelKind::Detector, &self.models[0], &opts)?;
-        let (mesh, _) = load_model(ModelKind::Mesh, &self.models[1], &opts)?;
-        let (iris, _) = load_model(ModelKind::Iris, &self.models[2], &opts)?;
-        let passive = match &self.passive {
-            None => None,
-            Some([a, b]) => {
-                let hint =
-                    "use the files from the minivision Silent-Face-Anti-Spoofing release converted as the README \
-                            describes, or allow unpinned models";
-                let (v2, _) = load_spec(&PASSIVE_SPECS[0], "MiniFASNetV2", hint, a, &opts)?;
-                let (v1se, _) = load_spec(&PASSIVE_SPECS[1], "MiniFASNetV1SE", hint, b, &opts)?;
-                let models = PassiveModels { v2, v1se };
-                // The first run of an ONNX Runtime session allocates and plans; do it here
-                // (a batch of 3, the default number of model frames) rather than inside
-                // the first liveness decision.
-                let blank = vec![128.0f32; 3 * passive::PATCH * passive::PATCH * 3];
-                models.run([&blank, &blank], 3)?;
-                Some(models)
-            }
-        };
-        Ok(Engine {
-            inner: Arc::new(EngineInner { detector, mesh, iris, passive, anchors: detect::anchors(), runtime }),
-        })
+        let models = Models::load(&ModelSources { face: &self.models, passive: self.passive.as_ref(), opts })?;
+        Ok(Engine { models: Arc::new(models) })
     }
 }
 
@@ -199,12 +169,12 @@ impl Engine {
 
     /// Which ONNX Runtime library is in use.
     pub fn runtime(&self) -> &RuntimeInfo {
-        &self.inner.runtime
+        &self.models.runtime
     }
 
     /// A tracker for one video stream with default settings.
     pub fn tracker(&self) -> Tracker {
-        Tracker::new(self.clone(), TrackerConfig::default())
+        Tracker::new(self.models.clone(), TrackerConfig::default())
     }
 
     /// A tracker with explicit settings.
@@ -213,7 +183,7 @@ impl Engine {
     /// [`ErrorKind::Config`] for out-of-range settings.
     pub fn tracker_with(&self, config: TrackerConfig) -> Result<Tracker> {
         config.validate()?;
-        Ok(Tracker::new(self.clone(), config))
+        Ok(Tracker::new(self.models.clone(), config))
     }
 
     /// Runs only the face detector on one frame: every face, highest score first, in
@@ -224,28 +194,22 @@ impl Engine {
     pub fn detect(&self, frame: &FrameRef) -> Result<Vec<Detection>> {
         let dets = self.detect_upright(frame)?;
         let to_buf = frame.upright_to_buffer();
-        Ok(dets.into_iter().map(|d| crate::track::detection_to_buffer(&d, &to_buf)).collect())
+        Ok(dets.into_iter().map(|d| d.to_buffer(&to_buf)).collect())
     }
 
     /// Faces in upright-picture pixels, highest score first.
     pub(crate) fn detect_upright(&self, frame: &FrameRef) -> Result<Vec<Detection>> {
-        let mut input = vec![0.0f32; detect::SIZE * detect::SIZE * 3];
-        let mut reg = vec![0.0f32; detect::NUM_ANCHORS * 16];
-        let mut cls = vec![0.0f32; detect::NUM_ANCHORS];
-        let lb = detect::preprocess(frame, &mut input);
-        self.inner.detector.run(&input, &mut [&mut reg, &mut cls])?;
-        let mut scratch = Vec::new();
-        Ok(detect::decode(&reg, &cls, &self.inner.anchors, &lb, &mut scratch))
+        Detector::default().run(&self.models, frame)
     }
 
     /// Whether the anti-spoof models are loaded.
     pub fn has_antispoof(&self) -> bool {
-        self.inner.passive.is_some()
+        self.models.passive.is_some()
     }
 
     /// sha256 of the loaded anti-spoof files and whether they are the pinned release.
     pub fn antispoof_identity(&self) -> Option<([String; 2], bool)> {
-        self.inner.passive.as_ref().map(|p| {
+        self.models.passive.as_ref().map(|p| {
             let sha = [p.v2.sha256.clone(), p.v1se.sha256.clone()];
             let pinned = sha.iter().zip(&PASSIVE_SPECS).all(|(s, spec)| s == spec.sha256);
             (sha, pinned)
@@ -259,23 +223,7 @@ impl Engine {
     /// [`ErrorKind::Config`] without anti-spoof models; [`ErrorKind::InvalidFrame`] for a
     /// degenerate box; inference errors.
     pub fn antispoof_boxes(&self, faces: &[(FrameRef, FaceBox)]) -> Result<Vec<PassiveScore>> {
-        let Some(models) = self.inner.passive.as_ref() else {
-            return Err(Error::new(ErrorKind::Config, "no anti-spoof models loaded (EngineBuilder::antispoof_dir)"));
-        };
-        if faces.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut inputs = [Vec::new(), Vec::new()];
-        for (frame, b) in faces {
-            for (k, scale) in passive::SCALES.iter().enumerate() {
-                let patch = passive::crop_patch(frame, *b, *scale).ok_or_else(|| {
-                    Error::new(ErrorKind::InvalidFrame, format!("face box {b:?} is empty or outside the picture"))
-                })?;
-                passive::to_model_input(&patch[..], &mut inputs[k]);
-            }
-        }
-        let probs = models.run([&inputs[0], &inputs[1]], faces.len())?;
-        Ok(faces.iter().zip(probs).map(|((f, b), (p2, p1))| PassiveScore::new(f.timestamp_us(), *b, p2, p1)).collect())
+        self.models.antispoof_boxes(faces)
     }
 
     /// Detects the most confident face and scores it; `None` without a face.

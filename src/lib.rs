@@ -36,14 +36,13 @@
 #![deny(missing_docs)]
 
 pub mod checks;
-mod detect;
+pub mod codes;
 mod engine;
 mod error;
 mod frame;
 mod geometry;
-mod infer;
 pub mod metrics;
-mod onnx_rewrite;
+mod models;
 pub mod overlay;
 pub mod package;
 pub mod quality;
@@ -57,12 +56,13 @@ mod track;
 pub mod video;
 
 pub use checks::action::{parse_actions, Action, ActionEvent};
-pub use detect::Detection;
+pub use checks::{Check, CheckKind, CheckReport};
 pub use engine::{Engine, EngineBuilder};
 pub use error::{Error, ErrorKind, Result};
 pub use frame::{FrameRef, PixelFormat, Rotation, YuvRange, MAX_DIMENSION};
 pub use geometry::Roi;
-pub use infer::{ModelKind, RuntimeInfo};
+pub use models::detect::Detection;
+pub use models::infer::{ModelKind, RuntimeInfo};
 pub use session::{Event, EventKind, Mode, Outcome, Prompt, Reason, Session, SessionConfig};
 pub use smoothing::OneEuroParams;
 pub use track::{EyeReport, FaceReport, FrameReport, Timings, Tracker, TrackerConfig};

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::track::FrameReport;
+use crate::track::{FaceReport, FrameReport};
 
 /// Quality limits.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -116,4 +116,52 @@ pub fn check(report: &FrameReport, cfg: &QualityConfig, frontal: bool) -> Option
         return Some(QualityIssue::NotFrontal);
     }
     None
+}
+
+/// A candidate best frame.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BestFrame {
+    /// Frame time (µs).
+    pub t_us: i64,
+    /// Frame number in the session (0-based).
+    pub index: usize,
+    /// Quality score (higher is better): frontal, sharp, eyes open, well lit.
+    pub score: f32,
+    /// Face box in buffer pixels.
+    pub bbox: [f32; 4],
+}
+
+/// A frame's quality as a best-frame candidate (higher is better): frontal, sharp, eyes
+/// open, well lit.
+pub fn frame_score(f: &FaceReport) -> f32 {
+    let eyes = f.eyes.iter().map(|e| e.openness).sum::<f32>() / f.eyes.len().max(1) as f32;
+    let frontal = 1.0 - (f.pose.yaw.abs() + f.pose.roll.abs()) / 60.0;
+    let light = 1.0 - ((f.brightness - 130.0) / 130.0).abs();
+    frontal.max(0.0) * 2.0 + (f.sharpness.min(400.0) / 400.0) + eyes * 2.0 + light.max(0.0)
+}
+
+/// The best frames of a session so far, best first, at most `capacity`.
+#[derive(Debug, Clone)]
+pub(crate) struct BestFrames {
+    list: Vec<BestFrame>,
+    capacity: usize,
+}
+
+impl BestFrames {
+    pub fn new(capacity: usize) -> BestFrames {
+        BestFrames { list: Vec::with_capacity(capacity + 1), capacity }
+    }
+
+    /// Offers frame `index`; returns its quality score.
+    pub fn offer(&mut self, index: usize, t_us: i64, f: &FaceReport) -> f32 {
+        let score = frame_score(f);
+        self.list.push(BestFrame { t_us, index, score, bbox: f.bbox });
+        self.list.sort_by(|a, b| b.score.total_cmp(&a.score));
+        self.list.truncate(self.capacity);
+        score
+    }
+
+    pub fn as_slice(&self) -> &[BestFrame] {
+        &self.list
+    }
 }

@@ -6,22 +6,15 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::detect::{self, Detection};
-use crate::engine::Engine;
+use std::sync::Arc;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameRef;
-use crate::geometry::{normalize_angle, Affine, Roi};
+use crate::geometry::{normalize_angle, Roi};
+use crate::models::detect::Detection;
+use crate::models::{Detector, EyePoints, Iris, Mesh, Models, MESH};
 use crate::signals::{self, HeadPose};
 use crate::smoothing::{OneEuroBank, OneEuroParams};
-
-const MESH: usize = 192;
-const IRIS: usize = 64;
-/// Mesh points whose corners define each eye's iris crop: the subject's right eye (not
-/// mirrored) and left eye (mirrored so it looks like a right eye to the model).
-/// One eye from the iris model: 71 contour/brow points and 5 iris points (upright pixels).
-type EyePoints = (Vec<[f32; 3]>, Vec<[f32; 3]>);
-
-const EYE_CORNERS: [(usize, usize, bool); 2] = [(33, 133, false), (362, 263, true)];
 
 /// Tracker settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -151,18 +144,11 @@ pub struct FrameReport {
 /// Per-stream tracking state and reusable buffers. Create one per camera or video.
 #[derive(Debug)]
 pub struct Tracker {
-    engine: Engine,
+    models: Arc<Models>,
     config: TrackerConfig,
-    det_in: Vec<f32>,
-    det_reg: Vec<f32>,
-    det_cls: Vec<f32>,
-    det_scratch: Vec<Detection>,
-    mesh_in: Vec<f32>,
-    mesh_out: Vec<f32>,
-    mesh_flag: [f32; 1],
-    iris_in: Vec<f32>,
-    iris_contour: Vec<f32>,
-    iris_pts: Vec<f32>,
+    detector: Detector,
+    mesh: Mesh,
+    iris: Iris,
     track: Option<Track>,
     next_id: u64,
     frames_since_detect: u32,
@@ -176,17 +162,6 @@ pub struct Tracker {
 struct Track {
     id: u64,
     next_roi: Roi,
-}
-
-pub(crate) fn detection_to_buffer(d: &Detection, to_buf: &Affine) -> Detection {
-    let (ax, ay) = to_buf.apply(d.bbox[0], d.bbox[1]);
-    let (bx, by) = to_buf.apply(d.bbox[2], d.bbox[3]);
-    let mut kps = d.keypoints;
-    for kp in kps.iter_mut() {
-        let (x, y) = to_buf.apply(kp[0], kp[1]);
-        *kp = [x, y];
-    }
-    Detection { bbox: [ax.min(bx), ay.min(by), ax.max(bx), ay.max(by)], keypoints: kps, score: d.score }
 }
 
 /// MediaPipe `FaceDetectionFrontDetectionToRoi`: box centre, eye-line rotation, 1.5×
@@ -218,40 +193,19 @@ pub(crate) fn roi_from_landmarks(lm: &[[f32; 3]]) -> Roi {
     Roi { cx: c * mx - s * my, cy: s * mx + c * my, side: 1.5 * (maxx - minx).max(maxy - miny), angle }
 }
 
-/// 2×2 supersampling only when a crop shrinks the picture 4× or more (a face filling a
-/// 1080p+ frame); below that plain bilinear, as MediaPipe feeds its models.
-fn crop_taps(m: &Affine) -> usize {
-    if m.scale() >= 4.0 {
-        2
-    } else {
-        1
-    }
-}
-
 fn micros(since: Instant) -> u32 {
     since.elapsed().as_micros().min(u32::MAX as u128) as u32
 }
 
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 impl Tracker {
-    pub(crate) fn new(engine: Engine, config: TrackerConfig) -> Tracker {
+    pub(crate) fn new(models: Arc<Models>, config: TrackerConfig) -> Tracker {
         let smoother = OneEuroBank::new(config.smoothing.unwrap_or_default());
         Tracker {
-            engine,
+            models,
             config,
-            det_in: vec![0.0; detect::SIZE * detect::SIZE * 3],
-            det_reg: vec![0.0; detect::NUM_ANCHORS * 16],
-            det_cls: vec![0.0; detect::NUM_ANCHORS],
-            det_scratch: Vec::with_capacity(64),
-            mesh_in: vec![0.0; MESH * MESH * 3],
-            mesh_out: vec![0.0; 1404],
-            mesh_flag: [0.0],
-            iris_in: vec![0.0; IRIS * IRIS * 3],
-            iris_contour: vec![0.0; 213],
-            iris_pts: vec![0.0; 15],
+            detector: Detector::default(),
+            mesh: Mesh::default(),
+            iris: Iris::default(),
             track: None,
             next_id: 1,
             frames_since_detect: 0,
@@ -279,53 +233,18 @@ impl Tracker {
     }
 
     fn run_detector(&mut self, frame: &FrameRef) -> Result<Vec<Detection>> {
-        let lb = detect::preprocess(frame, &mut self.det_in);
-        let inner = &self.engine.inner;
-        inner.detector.run(&self.det_in, &mut [&mut self.det_reg, &mut self.det_cls])?;
-        let dets = detect::decode(&self.det_reg, &self.det_cls, &inner.anchors, &lb, &mut self.det_scratch);
+        let dets = self.detector.run(&self.models, frame)?;
         self.faces_detected = dets.len();
         self.frames_since_detect = 0;
         Ok(dets)
     }
 
-    /// Runs the mesh on `roi`; returns presence and fills `lm` (upright pixels).
     fn run_mesh(&mut self, frame: &FrameRef, roi: &Roi, lm: &mut Vec<[f32; 3]>) -> Result<f32> {
-        let m = roi.crop_to_frame(MESH);
-        frame.sample_rgb(&m, MESH, MESH, crop_taps(&m), 1.0 / 255.0, 0.0, None, 0.0, &mut self.mesh_in);
-        self.engine.inner.mesh.run(&self.mesh_in, &mut [&mut self.mesh_out, &mut self.mesh_flag])?;
-        let k = m.scale();
-        lm.clear();
-        lm.extend(self.mesh_out.chunks_exact(3).map(|p| {
-            let (x, y) = m.apply(p[0], p[1]);
-            [x, y, p[2] * k]
-        }));
-        Ok(sigmoid(self.mesh_flag[0]))
+        self.mesh.run(&self.models, frame, roi, lm)
     }
 
-    /// Iris model on one eye; returns (contour 71, iris 5) in upright pixels.
     fn run_iris(&mut self, frame: &FrameRef, lm: &[[f32; 3]], eye: usize) -> Result<EyePoints> {
-        let (a, b, mirror) = EYE_CORNERS[eye];
-        let (p0, p1) = (lm[a], lm[b]);
-        let (dx, dy) = (p1[0] - p0[0], p1[1] - p0[1]);
-        let roi = Roi {
-            cx: (p0[0] + p1[0]) / 2.0,
-            cy: (p0[1] + p1[1]) / 2.0,
-            side: (2.3 * dx.abs().max(dy.abs())).max(1.0),
-            angle: dy.atan2(dx),
-        };
-        let m = if mirror { roi.crop_to_frame_mirrored(IRIS) } else { roi.crop_to_frame(IRIS) };
-        frame.sample_rgb(&m, IRIS, IRIS, crop_taps(&m), 1.0 / 255.0, 0.0, None, 0.0, &mut self.iris_in);
-        self.engine.inner.iris.run(&self.iris_in, &mut [&mut self.iris_contour, &mut self.iris_pts])?;
-        let k = m.scale();
-        let map = |v: &[f32]| -> Vec<[f32; 3]> {
-            v.chunks_exact(3)
-                .map(|p| {
-                    let (x, y) = m.apply(p[0], p[1]);
-                    [x, y, p[2] * k]
-                })
-                .collect()
-        };
-        Ok((map(&self.iris_contour), map(&self.iris_pts)))
+        self.iris.run(&self.models, frame, lm, eye)
     }
 
     /// Benchmark hook: the mesh stage alone on `roi` (upright pixels). Returns the
@@ -475,7 +394,7 @@ impl Tracker {
         let (fw, fh) = (uw as f32, uh as f32);
         let relative_size = [(x1 - x0) / fw, (y1 - y0) / fh];
         let center_offset = [((x0 + x1) / 2.0 - fw / 2.0) / fw, ((y0 + y1) / 2.0 - fh / 2.0) / fh];
-        let (brightness, contrast, sharpness) = signals::crop_photometrics(&self.mesh_in, MESH, 0.5);
+        let (brightness, contrast, sharpness) = signals::crop_photometrics(self.mesh.input(), MESH, 0.5);
         let pose = signals::head_pose(lm);
         let mouth_openness = signals::mouth_openness(lm);
         let ears = [

@@ -269,9 +269,13 @@ fn timestamps_must_increase_and_bad_configs_are_errors() {
     assert_eq!(o.reason, Some(Reason::TimestampsNotIncreasing));
     assert!(Session::from_reports(SessionConfig::action(vec![])).is_err());
     let mut c = SessionConfig::action(parse_actions("1").unwrap());
-    // Light is not in this release (silent is, see tests/silent.rs).
-    c.mode = liveface::Mode::Light;
+    c.timeout_ms = 0;
     assert_eq!(Session::from_reports(c).unwrap_err().kind(), liveface::ErrorKind::Config);
+    let c = SessionConfig::action(parse_actions("1").unwrap()).with_step_timeout_ms(Some(500));
+    assert!(Session::from_reports(c).is_ok());
+    // A bad action code is a typed configuration error, not a string.
+    assert_eq!(parse_actions("1,9").unwrap_err().kind(), liveface::ErrorKind::Config);
+    assert_eq!("digit".parse::<liveface::Mode>().unwrap_err().kind(), liveface::ErrorKind::Config);
 }
 
 #[test]

@@ -131,8 +131,8 @@ fn silent_settings_are_checked() {
     c.silent.model_frames = 0;
     assert_eq!(Session::from_reports(c).unwrap_err().kind(), liveface::ErrorKind::Config);
     let mut c = SessionConfig::silent();
-    c.mode = liveface::Mode::Digit;
-    assert!(Session::from_reports(c).unwrap_err().to_string().contains("not available"));
+    c.silent.min_good_ms = 4_000; // above the good time
+    assert!(Session::from_reports(c).unwrap_err().to_string().contains("minimum"));
 }
 
 #[test]

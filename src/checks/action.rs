@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::error::{Error, ErrorKind, Result};
+
 /// One requested action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -35,8 +37,8 @@ impl Action {
 /// 2 blink, 3 nod, 4 shake head; one or more, comma separated).
 ///
 /// # Errors
-/// A description of the first bad element.
-pub fn parse_actions(s: &str) -> Result<Vec<Action>, String> {
+/// [`ErrorKind::Config`] naming the first bad element.
+pub fn parse_actions(s: &str) -> Result<Vec<Action>> {
     let mut out = Vec::new();
     for part in s.split(',') {
         let p = part.trim();
@@ -46,13 +48,16 @@ pub fn parse_actions(s: &str) -> Result<Vec<Action>, String> {
             "3" => Action::Nod,
             "4" => Action::ShakeHead,
             _ => {
-                return Err(format!("unknown action code {p:?} in {s:?} (1 open mouth, 2 blink, 3 nod, 4 shake head)"))
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!("unknown action code {p:?} in {s:?} (1 open mouth, 2 blink, 3 nod, 4 shake head)"),
+                ))
             }
         };
         out.push(a);
     }
     if out.is_empty() || out.len() > 4 {
-        return Err(format!("an action sequence has 1 to 4 actions, got {s:?}"));
+        return Err(Error::new(ErrorKind::Config, format!("an action sequence has 1 to 4 actions, got {s:?}")));
     }
     Ok(out)
 }

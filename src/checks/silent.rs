@@ -6,16 +6,19 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::cues::{
-    edge_cue, planar_cue, pulse_cue, spectrum_cue, CueVerdict, EdgeConfig, EdgeCue, PlanarConfig, PlanarCue,
+    edge_cue, planar_cue, pulse_cue, skin_rgb, spectrum_cue, CueVerdict, EdgeConfig, EdgeCue, PlanarConfig, PlanarCue,
     PlanarSample, PulseCue, SpectrumConfig, SpectrumCue,
 };
+use super::events::{Prompt, Reason};
 use super::passive::{FaceBox, PassiveSummary};
+use super::{Check, CheckKind, CheckReport, Ending, FrameCtx, Status};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::frame::{FrameCopy, FrameRef};
 
 /// Silent-mode settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct SilentConfig {
     /// Good-quality time needed for a decision (ms); less fails with `SilentTooShort`.
     pub min_good_ms: i64,
@@ -88,7 +91,7 @@ pub struct SilentReport {
 
 /// A frame kept for the model.
 #[derive(Debug)]
-pub(crate) struct Kept {
+struct Kept {
     pub score: f32,
     pub t_us: i64,
     pub frame: FrameCopy,
@@ -96,7 +99,7 @@ pub(crate) struct Kept {
 
 /// Collects what the silent decision needs while a session runs.
 #[derive(Debug, Default)]
-pub(crate) struct SilentState {
+struct SilentState {
     pub planar: Vec<PlanarSample>,
     pub skin: Vec<(i64, [f32; 3])>,
     pub kept: Vec<Kept>,
@@ -173,7 +176,7 @@ fn cue_score(planar: &PlanarCue, spectrum: Option<&SpectrumCue>, edges: Option<&
 }
 
 /// Makes the decision from the collected state.
-pub(crate) fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig) -> Result<SilentReport> {
+fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig) -> Result<SilentReport> {
     let t0 = Instant::now();
     let planar = planar_cue(&st.planar, &c.planar);
     let pulse = pulse_cue(&st.skin, c.pulse_min_s);
@@ -255,4 +258,105 @@ pub fn decide_image(engine: &Engine, frame: &FrameRef, c: &SilentConfig) -> Resu
     };
     let r = decide(Some(engine), &st, c)?;
     Ok((r.faces_on_model_frames > 0).then_some(r))
+}
+
+/// The `SILENT` check: collects good-quality time, motion samples and a few model
+/// frames, then decides ([`SilentReport`]).
+#[derive(Debug)]
+pub struct SilentCheck {
+    engine: Option<Engine>,
+    config: SilentConfig,
+    state: SilentState,
+    report: Option<SilentReport>,
+}
+
+impl SilentCheck {
+    /// A silent check; without an engine (a session fed reports) it decides on the
+    /// planar cue alone and says so.
+    pub fn new(engine: Option<Engine>, config: SilentConfig) -> SilentCheck {
+        SilentCheck { engine, config, state: SilentState::default(), report: None }
+    }
+
+    fn decide_now(&mut self) -> Status {
+        if self.state.good_us < self.config.min_good_ms * 1000 {
+            return Status::Failed(Reason::SilentTooShort);
+        }
+        match decide(self.engine.as_ref(), &self.state, &self.config) {
+            Ok(r) => {
+                let status = if r.faces_on_model_frames > 1 {
+                    Status::Failed(Reason::SilentMultiFaceFail)
+                } else if !r.live {
+                    Status::Failed(Reason::SilentPictureLiveFail)
+                } else {
+                    Status::Passed
+                };
+                self.report = Some(r);
+                status
+            }
+            Err(_) => Status::Failed(Reason::EngineError),
+        }
+    }
+}
+
+impl Check for SilentCheck {
+    fn kind(&self) -> CheckKind {
+        CheckKind::Silent
+    }
+
+    fn frontal_needed(&self) -> bool {
+        true
+    }
+
+    fn on_frame(&mut self, ctx: &mut FrameCtx) -> Status {
+        let t = ctx.t_us;
+        let r = ctx.report;
+        if r.faces_detected > 1 {
+            return Status::Failed(Reason::SilentMultiFaceFail);
+        }
+        // Motion is analysed on every tracked frame, turned faces included: the planar
+        // cue needs the head (or the photo) to turn.
+        if let Some(p) = r.face.as_ref().and_then(|f| PlanarSample::from_face(t, f)) {
+            self.state.planar.push(p);
+        }
+        match (ctx.issue, &r.face) {
+            (None, Some(f)) => {
+                ctx.prompt(Prompt::HoldStill);
+                self.state.add_good(t);
+                let q = ctx.offer_best(f);
+                if let Some(frame) = ctx.frame {
+                    // Skin colour only where the session can last long enough for the pulse cue.
+                    let sc = &self.config;
+                    if sc.good_ms as f32 >= sc.pulse_min_s * 1000.0 {
+                        if let Some(c) = skin_rgb(frame, f) {
+                            self.state.skin.push((t, c));
+                        }
+                    }
+                    if let Some(slot) = self.state.slot_for(q, t, &self.config) {
+                        self.state.keep(slot, Kept { score: q, t_us: t, frame: frame.to_copy() });
+                    }
+                }
+                if self.state.good_us >= self.config.good_ms * 1000 {
+                    return self.decide_now();
+                }
+            }
+            (Some(i), _) => {
+                self.state.break_good();
+                ctx.prompt(Prompt::for_issue(i));
+            }
+            (None, None) => self.state.break_good(),
+        }
+        Status::Running
+    }
+
+    fn finish(&mut self, _end: &Ending) -> Status {
+        self.decide_now()
+    }
+
+    fn report(&self) -> CheckReport {
+        CheckReport::Silent(self.report.clone())
+    }
+
+    fn preview(&self) -> Result<Option<CheckReport>> {
+        decide(self.engine.as_ref(), &self.state, &self.config).map(|r| Some(CheckReport::Silent(Some(r))))
+    }
 }

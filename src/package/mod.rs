@@ -3,12 +3,13 @@
 
 #[cfg(feature = "paas")]
 pub mod client;
-pub mod codes;
 pub mod request;
 pub mod response;
 pub mod sign;
 
-pub use codes::FailedOperation;
+/// The API's `FailedOperation.*` codes (also at the crate root as [`crate::codes`]).
+pub use crate::codes;
+pub use crate::codes::FailedOperation;
 pub use request::{base64_len, Api, LivenessRequest, LivenessType, MAX_IMAGE_BASE64, MAX_VIDEO_BASE64};
 pub use response::{parse_liveness, ApiError, LivenessResult, Verdict};
 pub use sign::{sign, Credentials, Secret, SignInput, Signature};

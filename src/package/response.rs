@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::codes::FailedOperation;
+use crate::codes::FailedOperation;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The envelope's `Response.Error`.

@@ -60,7 +60,7 @@ pub(crate) struct ModelSpec {
     pub input: (&'static str, [i64; 4]),
     pub outputs: &'static [(&'static str, &'static [i64])],
     pub embedded: &'static [u8],
-    /// Rewrite PRelu nodes at load time ([`crate::onnx_rewrite::split_prelu`]).
+    /// Rewrite PRelu nodes at load time ([`super::onnx_rewrite::split_prelu`]).
     pub split_prelu: bool,
 }
 
@@ -71,7 +71,7 @@ pub(crate) static SPECS: [ModelSpec; 3] = [
         input: ("input", [1, 128, 128, 3]),
         outputs: &[("regressors", &[1, 896, 16]), ("classificators", &[1, 896, 1])],
         split_prelu: false,
-        embedded: include_bytes!("../models/blazeface_short_128.onnx"),
+        embedded: include_bytes!("../../models/blazeface_short_128.onnx"),
     },
     ModelSpec {
         file: "face_landmark_468.onnx",
@@ -79,7 +79,7 @@ pub(crate) static SPECS: [ModelSpec; 3] = [
         input: ("input", [1, 192, 192, 3]),
         outputs: &[("landmarks", &[1, 1, 1, 1404]), ("face_flag", &[1, 1, 1, 1])],
         split_prelu: false,
-        embedded: include_bytes!("../models/face_landmark_468.onnx"),
+        embedded: include_bytes!("../../models/face_landmark_468.onnx"),
     },
     ModelSpec {
         file: "iris_landmark_64.onnx",
@@ -87,7 +87,7 @@ pub(crate) static SPECS: [ModelSpec; 3] = [
         input: ("input", [1, 64, 64, 3]),
         outputs: &[("output_eyes_contours_and_brows", &[1, 213]), ("output_iris", &[1, 15])],
         split_prelu: false,
-        embedded: include_bytes!("../models/iris_landmark_64.onnx"),
+        embedded: include_bytes!("../../models/iris_landmark_64.onnx"),
     },
 ];
 
@@ -279,7 +279,7 @@ pub(crate) fn load_spec(
         ));
     }
     let rewritten;
-    let bytes = match spec.split_prelu.then(|| crate::onnx_rewrite::split_prelu(bytes)).flatten() {
+    let bytes = match spec.split_prelu.then(|| super::onnx_rewrite::split_prelu(bytes)).flatten() {
         Some(b) => {
             rewritten = b;
             rewritten.as_slice()

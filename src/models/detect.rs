@@ -26,6 +26,18 @@ impl Detection {
     pub(crate) fn area(&self) -> f32 {
         (self.bbox[2] - self.bbox[0]).max(0.0) * (self.bbox[3] - self.bbox[1]).max(0.0)
     }
+
+    /// The same detection mapped by `to_buf` (upright picture -> caller's buffer).
+    pub(crate) fn to_buffer(&self, to_buf: &Affine) -> Detection {
+        let (ax, ay) = to_buf.apply(self.bbox[0], self.bbox[1]);
+        let (bx, by) = to_buf.apply(self.bbox[2], self.bbox[3]);
+        let mut kps = self.keypoints;
+        for kp in kps.iter_mut() {
+            let (x, y) = to_buf.apply(kp[0], kp[1]);
+            *kp = [x, y];
+        }
+        Detection { bbox: [ax.min(bx), ay.min(by), ax.max(bx), ay.max(by)], keypoints: kps, score: self.score }
+    }
 }
 
 /// SSD anchor centres (normalised), MediaPipe's `SsdAnchorsCalculator` for the short-range
