@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::error::{Error, ErrorKind, Result};
+
 /// One scored presentation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scored {
@@ -159,10 +161,22 @@ fn draw_text(img: &mut image::RgbImage, text: &str, x: i32, y: i32, scale: i32, 
     }
 }
 
-/// Draws ROC curves (x = APCER, y = 1 - BPCER, both 0..1) as an RGB image: a grid at
+/// Draws ROC curves (x = APCER, y = 1 - BPCER, both 0..1) as a PNG file: a grid at
 /// 0.1 steps, the chance diagonal in grey, one colour per curve (blue, orange, green,
 /// red, in order), axis labels and a legend with `names`.
-pub fn roc_plot(curves: &[&[(f64, f64)]], names: &[&str], size: u32) -> image::RgbImage {
+///
+/// # Errors
+/// [`ErrorKind::Encode`] if PNG encoding fails.
+pub fn roc_plot(curves: &[&[(f64, f64)]], names: &[&str], size: u32) -> Result<Vec<u8>> {
+    let img = roc_image(curves, names, size);
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| Error::new(ErrorKind::Encode, format!("ROC plot: {e}")))?;
+    Ok(png)
+}
+
+fn roc_image(curves: &[&[(f64, f64)]], names: &[&str], size: u32) -> image::RgbImage {
     use imageproc::drawing::draw_line_segment_mut;
     let size = size.max(100);
     let mut img = image::RgbImage::from_pixel(size, size, image::Rgb([255, 255, 255]));
@@ -214,6 +228,192 @@ pub fn roc_plot(curves: &[&[(f64, f64)]], names: &[&str], size: u32) -> image::R
     img
 }
 
+/// Median, 95th percentile and mean of a set of durations (µs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Stat {
+    /// How many.
+    pub runs: usize,
+    /// Median (µs).
+    pub median_us: u32,
+    /// 95th percentile (µs).
+    pub p95_us: u32,
+    /// Mean (µs).
+    pub mean_us: f64,
+}
+
+impl Stat {
+    /// From raw durations (µs).
+    pub fn of(mut v: Vec<u32>) -> Stat {
+        if v.is_empty() {
+            return Stat::default();
+        }
+        v.sort_unstable();
+        let pick = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        Stat {
+            runs: v.len(),
+            median_us: pick(0.5),
+            p95_us: pick(0.95),
+            mean_us: v.iter().map(|x| *x as f64).sum::<f64>() / v.len() as f64,
+        }
+    }
+}
+
+/// Per-stage timing summary of tracked frames.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct StageSummary {
+    /// Detector runs.
+    pub detect: Stat,
+    /// Mesh (frames with a face or a mesh attempt).
+    pub mesh: Stat,
+    /// Both iris crops.
+    pub iris: Stat,
+    /// Signals.
+    pub signals: Stat,
+    /// Whole frame.
+    pub total: Stat,
+}
+
+/// Collects per-stage timings of [`FrameReport`](crate::FrameReport)s.
+#[derive(Debug, Clone, Default)]
+pub struct StageTimings {
+    det: Vec<u32>,
+    mesh: Vec<u32>,
+    iris: Vec<u32>,
+    sig: Vec<u32>,
+    total: Vec<u32>,
+}
+
+impl StageTimings {
+    /// Adds one frame.
+    pub fn add(&mut self, r: &crate::FrameReport) {
+        let t = r.timings;
+        if r.detector_ran {
+            self.det.push(t.detect_us);
+        }
+        if r.face.is_some() || t.mesh_us > 0 {
+            self.mesh.push(t.mesh_us);
+        }
+        if t.iris_us > 0 {
+            self.iris.push(t.iris_us);
+            self.sig.push(t.signals_us);
+        }
+        self.total.push(t.total_us);
+    }
+
+    /// Frames added.
+    pub fn frames(&self) -> usize {
+        self.total.len()
+    }
+
+    /// The summary.
+    pub fn summary(&self) -> StageSummary {
+        StageSummary {
+            detect: Stat::of(self.det.clone()),
+            mesh: Stat::of(self.mesh.clone()),
+            iris: Stat::of(self.iris.clone()),
+            signals: Stat::of(self.sig.clone()),
+            total: Stat::of(self.total.clone()),
+        }
+    }
+}
+
+/// Precision, recall and F1 of event detection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Prf {
+    /// Detections matched to a label.
+    pub tp: usize,
+    /// Detections without a label.
+    pub fp: usize,
+    /// Labels without a detection.
+    pub fn_: usize,
+    /// tp / (tp + fp); 1 when nothing was detected.
+    pub precision: f64,
+    /// tp / (tp + fn); 1 when nothing was labelled.
+    pub recall: f64,
+    /// Harmonic mean.
+    pub f1: f64,
+}
+
+impl Prf {
+    /// From counts; an empty set of labels and detections counts as perfect.
+    pub fn from_counts(tp: usize, fp: usize, fn_: usize) -> Prf {
+        let precision = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
+        let recall = if tp + fn_ == 0 { 1.0 } else { tp as f64 / (tp + fn_) as f64 };
+        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+        Prf { tp, fp, fn_, precision, recall, f1 }
+    }
+}
+
+/// Matches detected intervals to labelled ones (both `[start, end]`, inclusive, in the
+/// same unit): a detection matches the first unused label it overlaps within `tol`.
+pub fn match_intervals(detections: &[(f64, f64)], labels: &[(f64, f64)], tol: f64) -> Prf {
+    let mut used = vec![false; labels.len()];
+    let mut tp = 0;
+    for d in detections {
+        if let Some(k) = (0..labels.len()).find(|&k| !used[k] && d.0 <= labels[k].1 + tol && d.1 >= labels[k].0 - tol) {
+            used[k] = true;
+            tp += 1;
+        }
+    }
+    Prf::from_counts(tp, detections.len() - tp, labels.len() - tp)
+}
+
+/// A labelled interval of an event.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Interval {
+    /// Frame indices, inclusive.
+    Frames(f64, f64),
+    /// Seconds.
+    Seconds(f64, f64),
+}
+
+/// Labelled intervals per clip (file stem).
+pub type IntervalLabels = BTreeMap<String, Vec<Interval>>;
+
+/// Reads a labels CSV: a `clip` column (file stem) and either `start_frame,end_frame` or
+/// `start_s,end_s`; blank lines and `#` comments are skipped.
+///
+/// # Errors
+/// [`ErrorKind::Io`] when unreadable, [`ErrorKind::Config`] for a missing column or a bad
+/// number (with the line).
+pub fn read_interval_labels(path: &std::path::Path) -> Result<IntervalLabels> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::with_source(ErrorKind::Io, format!("cannot read labels {}", path.display()), e))?;
+    parse_interval_labels(&text)
+}
+
+/// As [`read_interval_labels`], from text.
+///
+/// # Errors
+/// [`ErrorKind::Config`] for a missing column or a bad number.
+pub fn parse_interval_labels(text: &str) -> Result<IntervalLabels> {
+    let bad = |m: String| Error::new(ErrorKind::Config, m);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').map(str::trim).collect();
+    let col = |n: &str| header.iter().position(|h| *h == n);
+    let clip = col("clip").ok_or_else(|| bad("labels need a `clip` column".into()))?;
+    let frames = col("start_frame").zip(col("end_frame"));
+    let secs = col("start_s").zip(col("end_s"));
+    let mut map = IntervalLabels::new();
+    for (n, line) in lines.enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        let get = |i: usize| -> Result<f64> {
+            f.get(i).and_then(|v| v.parse().ok()).ok_or_else(|| bad(format!("labels line {}: bad number", n + 2)))
+        };
+        let name = f.get(clip).ok_or_else(|| bad(format!("labels line {}: too short", n + 2)))?.to_string();
+        let iv = match (frames, secs) {
+            (Some((a, b)), _) => Interval::Frames(get(a)?, get(b)?),
+            (None, Some((a, b))) => Interval::Seconds(get(a)?, get(b)?),
+            _ => return Err(bad("labels need start_frame,end_frame or start_s,end_s columns".into())),
+        };
+        map.entry(name).or_default().push(iv);
+    }
+    Ok(map)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,8 +459,47 @@ mod tests {
     }
 
     #[test]
+    fn intervals_match_once_within_tolerance() {
+        // Two labels; one detection overlapping the first, one 2 frames after the second,
+        // one far away, and a second detection on the first label (a duplicate).
+        let labels = [(10.0, 14.0), (40.0, 42.0)];
+        let dets = [(12.0, 13.0), (44.0, 45.0), (80.0, 81.0), (11.0, 12.0)];
+        let p = match_intervals(&dets, &labels, 2.0);
+        assert_eq!((p.tp, p.fp, p.fn_), (2, 2, 0));
+        assert!((p.precision - 0.5).abs() < 1e-12 && (p.recall - 1.0).abs() < 1e-12);
+        assert!((p.f1 - 2.0 / 3.0).abs() < 1e-12);
+        let strict = match_intervals(&dets, &labels, 0.0);
+        assert_eq!((strict.tp, strict.fn_), (1, 1));
+        assert_eq!(Prf::from_counts(0, 0, 0).f1, 1.0);
+        assert_eq!(Prf::from_counts(0, 3, 2).f1, 0.0);
+    }
+
+    #[test]
+    fn labels_csv_in_frames_or_seconds() {
+        let l = parse_interval_labels("clip,start_frame,end_frame\n# note\na,1,3\na,9,10\n\nb,4,4\n").unwrap();
+        assert_eq!(l["a"], vec![Interval::Frames(1.0, 3.0), Interval::Frames(9.0, 10.0)]);
+        assert_eq!(l["b"].len(), 1);
+        let l = parse_interval_labels("clip,start_s,end_s\nx,1.5,2\n").unwrap();
+        assert_eq!(l["x"], vec![Interval::Seconds(1.5, 2.0)]);
+        assert!(parse_interval_labels("name,start_s,end_s\nx,1,2\n").is_err());
+        let e = parse_interval_labels("clip,start_s,end_s\nx,1,oops\n").unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+        assert!(parse_interval_labels("clip,a,b\nx,1,2\n").is_err());
+    }
+
+    #[test]
+    fn stage_stats() {
+        let s = Stat::of(vec![5, 1, 3, 2, 4]);
+        assert_eq!((s.runs, s.median_us, s.p95_us), (5, 3, 5));
+        assert!((s.mean_us - 3.0).abs() < 1e-12);
+        assert_eq!(Stat::of(Vec::new()).runs, 0);
+    }
+
+    #[test]
     fn plot_has_the_curve_colour() {
-        let img = roc_plot(&[&[(0.0, 1.0)]], &["model"], 200);
+        let img = roc_image(&[&[(0.0, 1.0)]], &["model"], 200);
         assert!(img.pixels().any(|p| p.0 == [31, 119, 180]));
+        let png = roc_plot(&[&[(0.0, 1.0)]], &["model"], 200).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
     }
 }

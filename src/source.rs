@@ -152,6 +152,118 @@ impl Iterator for ImageSequence {
     }
 }
 
+/// Frames captured on a thread of their own, handed over through a bounded queue: when
+/// the consumer (tracking) falls behind, new frames are dropped and counted rather than
+/// queued, so what the person sees stays current. The iterator yields frames, then the
+/// producer's error if it failed (a camera that went away), then ends.
+#[derive(Debug)]
+pub struct Capture {
+    rx: std::sync::mpsc::Receiver<Result<OwnedFrame>>,
+    dropped: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Capture {
+    /// Starts a capture thread: `open` runs on it and returns the producer, which gives
+    /// a frame, `None` at the end of the stream, or an error that ends it. An error from
+    /// `open` is returned here (e.g. no such camera).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] for a zero queue; `open`'s error; [`ErrorKind::Io`] when the
+    /// thread cannot start.
+    pub fn spawn<O, P>(name: &str, queue: usize, open: O) -> Result<Capture>
+    where
+        O: FnOnce() -> Result<P> + Send + 'static,
+        P: FnMut() -> Result<Option<OwnedFrame>>,
+    {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::mpsc::{sync_channel, TrySendError};
+        use std::sync::Arc;
+        if queue == 0 {
+            return Err(Error::new(ErrorKind::Config, "the capture queue needs room for at least one frame"));
+        }
+        let (tx, rx) = sync_channel::<Result<OwnedFrame>>(queue);
+        let (ready_tx, ready_rx) = sync_channel::<Result<()>>(1);
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (d2, s2) = (dropped.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || {
+                let mut next = match open() {
+                    Ok(p) => {
+                        let _ = ready_tx.send(Ok(()));
+                        p
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                while !s2.load(Ordering::Relaxed) {
+                    let item = match next() {
+                        Ok(Some(f)) => Ok(f),
+                        Ok(None) => return,
+                        Err(e) => Err(e),
+                    };
+                    let last = item.is_err();
+                    match tx.try_send(item) {
+                        Ok(()) => {}
+                        // An error must arrive: wait for room.
+                        Err(TrySendError::Full(Err(e))) => {
+                            let _ = tx.send(Err(e));
+                        }
+                        Err(TrySendError::Full(Ok(_))) => {
+                            d2.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(TrySendError::Disconnected(_)) => return,
+                    }
+                    if last {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| Error::with_source(ErrorKind::Io, "cannot start the capture thread", e))?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => Ok(Capture { rx, dropped, stop }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(Error::new(ErrorKind::Camera, "the capture thread ended before it started")),
+        }
+    }
+
+    /// Opens camera `index` (feature `camera`) on a capture thread with a queue of `queue`
+    /// frames.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Camera`] when there is no such camera or it cannot stream.
+    #[cfg(feature = "camera")]
+    pub fn camera(index: u32, queue: usize) -> Result<Capture> {
+        Capture::spawn("liveface-camera", queue, move || {
+            let mut cam = Camera::open(index)?;
+            Ok(move || cam.next_frame().map(Some))
+        })
+    }
+
+    /// Frames dropped so far because the queue was full.
+    pub fn dropped(&self) -> usize {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Iterator for Capture {
+    type Item = Result<OwnedFrame>;
+    fn next(&mut self) -> Option<Result<OwnedFrame>> {
+        self.rx.recv().ok()
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        // The thread stops at its next frame; it is not joined (a camera call may block).
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 #[cfg(feature = "camera")]
 pub use camera::{list_cameras, Camera, CameraInfo};
 
@@ -272,5 +384,66 @@ mod camera {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(t: i64) -> OwnedFrame {
+        OwnedFrame {
+            data: vec![0; 4 * 4 * 3],
+            width: 4,
+            height: 4,
+            format: PixelFormat::Rgb8,
+            rotation: Rotation::R0,
+            mirror: false,
+            timestamp_us: t,
+        }
+    }
+
+    #[test]
+    fn a_slow_consumer_drops_frames_and_an_error_still_arrives() {
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let mut n = 0i64;
+        let cap = Capture::spawn("test-capture", 2, move || {
+            Ok(move || {
+                n += 1;
+                if n == 50 {
+                    // Wait until the consumer has read what is queued, then fail.
+                    let _ = go_rx.recv();
+                    return Err(Error::new(ErrorKind::Camera, "camera went away"));
+                }
+                Ok(Some(frame(n)))
+            })
+        })
+        .unwrap();
+        // Let the producer fill the queue and drop the rest.
+        while cap.dropped() < 47 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let mut cap = cap;
+        let first: Vec<i64> = (0..2).map(|_| cap.next().unwrap().unwrap().timestamp_us).collect();
+        assert_eq!(first, vec![1, 2], "the queue kept the oldest two");
+        go_tx.send(()).unwrap();
+        let e = cap.next().expect("the error is delivered").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Camera);
+        assert!(cap.next().is_none(), "and the stream ends");
+        assert_eq!(cap.dropped(), 47);
+    }
+
+    #[test]
+    fn open_errors_and_bad_queues_are_typed() {
+        let e = Capture::spawn("t", 1, || -> Result<fn() -> Result<Option<OwnedFrame>>> {
+            Err(Error::new(ErrorKind::Camera, "no camera 7"))
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Camera);
+        let e = Capture::spawn("t", 0, || Ok(|| Ok(None))).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        // End of stream ends the iterator.
+        let mut c = Capture::spawn("t", 1, || Ok(|| Ok(None))).unwrap();
+        assert!(c.next().is_none());
     }
 }

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "paas")]
 pub mod client;
+#[cfg(feature = "video")]
+pub mod packager;
 pub mod request;
 pub mod response;
 pub mod sign;
@@ -10,6 +12,8 @@ pub mod sign;
 /// The API's `FailedOperation.*` codes (also at the crate root as [`crate::codes`]).
 pub use crate::codes;
 pub use crate::codes::FailedOperation;
+#[cfg(feature = "video")]
+pub use packager::{Package, PackageManifest, Packager, PackagerConfig, RequestTarget};
 pub use request::{base64_len, Api, LivenessRequest, LivenessType, MAX_IMAGE_BASE64, MAX_VIDEO_BASE64};
 pub use response::{parse_liveness, ApiError, LivenessResult, Verdict};
 pub use sign::{sign, Credentials, Secret, SignInput, Signature};

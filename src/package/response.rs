@@ -82,7 +82,7 @@ fn malformed(e: impl std::fmt::Display) -> Error {
 ///
 /// # Errors
 /// [`ErrorKind::Api`] when the body is not a JSON envelope.
-pub fn parse_envelope(
+pub(crate) fn parse_envelope(
     body: &[u8],
 ) -> Result<std::result::Result<serde_json::Map<String, serde_json::Value>, ApiError>> {
     let env: Envelope = serde_json::from_slice(body).map_err(malformed)?;
