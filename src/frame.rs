@@ -249,6 +249,7 @@ impl<'a> FrameRef<'a> {
 
     /// The pixels as one tight RGB8 slice when the frame is RGB8, tightly packed, upright
     /// and not mirrored (fast paths can then skip resampling).
+    #[cfg(feature = "video")]
     pub(crate) fn packed_rgb8(&self) -> Option<&'a [u8]> {
         let row = self.width as usize * 3;
         let ok =

@@ -197,7 +197,8 @@ pub(crate) fn eval(engine: &Engine, manifests: &[PathBuf], out_dir: Option<&Path
         let roc = |s: &Option<liveface::metrics::ScoreStats>| s.as_ref().map(|s| s.roc.clone()).unwrap_or_default();
         let (rm, rc) = (roc(&stats_model), roc(&stats_cues));
         let curves: Vec<&[(f64, f64)]> = vec![if model { &rm } else { &empty }, &rc];
-        roc_plot(&curves, &["model", "cues"], 480).save(dir.join("roc.png")).context("cannot write roc.png")?;
+        std::fs::write(dir.join("roc.png"), roc_plot(&curves, &["model", "cues"], 480)?)
+            .context("cannot write roc.png")?;
         std::fs::write(dir.join("summary.json"), serde_json::to_vec_pretty(&summary)?)?;
         writeln!(
             so,

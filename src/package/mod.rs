@@ -13,7 +13,9 @@ pub mod sign;
 pub use crate::codes;
 pub use crate::codes::FailedOperation;
 #[cfg(feature = "video")]
-pub use packager::{Package, PackageManifest, Packager, PackagerConfig, RequestTarget};
-pub use request::{base64_len, Api, LivenessRequest, LivenessType, MAX_IMAGE_BASE64, MAX_VIDEO_BASE64};
+pub use packager::{Package, PackageManifest, Packager, PackagerConfig};
+pub use request::{
+    base64_len, Api, ApiName, LivenessRequest, LivenessType, RequestTarget, MAX_IMAGE_BASE64, MAX_VIDEO_BASE64,
+};
 pub use response::{parse_liveness, ApiError, LivenessResult, Verdict};
 pub use sign::{sign, Credentials, Secret, SignInput, Signature};

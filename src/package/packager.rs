@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::request::{Api, LivenessRequest, LivenessType};
+use super::request::{ApiName, LivenessType, RequestTarget};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameRef;
 use crate::quality::BestFrame;
@@ -22,113 +22,6 @@ use crate::video::{encode_best_frame, BestFrameConfig, EvidenceConfig, EvidenceE
 /// The smallest face (box width and height, pixels) a package's best frame may have: the
 /// compare API wants a face of at least about 100×100 px.
 pub const MIN_FACE_PX: f32 = 100.0;
-
-/// Which API the request is for, and what it needs besides the video.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RequestTarget {
-    /// The API.
-    pub api: Api,
-    /// ID-card number (recognition).
-    pub id_card: Option<String>,
-    /// Name (recognition).
-    pub name: Option<String>,
-    /// `BestFrameNum` to ask for (2..=10).
-    pub best_frame_num: Option<u8>,
-}
-
-impl RequestTarget {
-    /// `LivenessCompare` (video against a photo).
-    pub fn compare() -> RequestTarget {
-        RequestTarget { api: Api::LivenessCompare, id_card: None, name: None, best_frame_num: None }
-    }
-
-    /// International `CompareFaceLiveness`.
-    pub fn international() -> RequestTarget {
-        RequestTarget { api: Api::CompareFaceLiveness, ..RequestTarget::compare() }
-    }
-
-    /// `LivenessRecognition` (video against the ID-card photo on record).
-    pub fn recognition(id_card: impl Into<String>, name: impl Into<String>) -> RequestTarget {
-        RequestTarget {
-            api: Api::LivenessRecognition,
-            id_card: Some(id_card.into()),
-            name: Some(name.into()),
-            ..RequestTarget::compare()
-        }
-    }
-
-    /// Asks the API for `n` best frames.
-    #[must_use]
-    pub fn with_best_frame_num(mut self, n: Option<u8>) -> RequestTarget {
-        self.best_frame_num = n;
-        self
-    }
-
-    /// The request for a `liveness` video (`validate` is the action sequence, the code,
-    /// or empty for silent); `image` is the reference photo (compare APIs).
-    ///
-    /// # Errors
-    /// [`ErrorKind::Config`] when recognition lacks the ID-card number or name.
-    pub fn request<'a>(
-        &self,
-        liveness: LivenessType,
-        video: &'a [u8],
-        image: &'a [u8],
-        validate: &str,
-    ) -> Result<LivenessRequest<'a>> {
-        let need = |v: &Option<String>, what: &str| {
-            v.clone().ok_or_else(|| Error::new(ErrorKind::Config, format!("{what} is needed for LivenessRecognition")))
-        };
-        let mut req = match self.api {
-            Api::LivenessCompare => LivenessRequest::compare(liveness, video, image),
-            Api::CompareFaceLiveness => LivenessRequest::compare_international(liveness, video, image),
-            Api::LivenessRecognition => LivenessRequest::recognition(
-                liveness,
-                video,
-                &need(&self.id_card, "the ID-card number")?,
-                &need(&self.name, "the name")?,
-            ),
-        }
-        .validate_data(validate);
-        if let Some(n) = self.best_frame_num {
-            req = req.best_frame_num(n);
-        }
-        Ok(req)
-    }
-}
-
-/// Short API names as the CLI and `package.json` write them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApiName {
-    /// `LivenessCompare`.
-    Compare,
-    /// `LivenessRecognition`.
-    Recognition,
-    /// `CompareFaceLiveness`.
-    Intl,
-}
-
-impl From<Api> for ApiName {
-    fn from(a: Api) -> ApiName {
-        match a {
-            Api::LivenessCompare => ApiName::Compare,
-            Api::LivenessRecognition => ApiName::Recognition,
-            Api::CompareFaceLiveness => ApiName::Intl,
-        }
-    }
-}
-
-impl From<ApiName> for Api {
-    fn from(a: ApiName) -> Api {
-        match a {
-            ApiName::Compare => Api::LivenessCompare,
-            ApiName::Recognition => Api::LivenessRecognition,
-            ApiName::Intl => Api::CompareFaceLiveness,
-        }
-    }
-}
 
 /// The best frame in a package: which frame, its face box and size.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

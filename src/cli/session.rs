@@ -1,0 +1,326 @@
+//! `liveface precheck` and `liveface live`: a liveness session on a clip, a frame
+//! directory or a camera, and the upload package after a pass.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use liveface::package::RequestTarget;
+use liveface::source::OwnedFrame;
+use liveface::{Mode, Outcome, Session, SessionConfig};
+
+use super::{engine_with, frame_source, write_line};
+
+/// Liveness mode.
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum ModeArg {
+    /// Actions in order (`--actions`).
+    Action,
+    /// Look at the camera; passive anti-spoofing and cues.
+    Silent,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Mode {
+        match m {
+            ModeArg::Action => Mode::Action,
+            ModeArg::Silent => Mode::Silent,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct SessionArgs {
+    /// Liveness mode.
+    #[arg(long, value_enum, default_value = "action")]
+    mode: ModeArg,
+    /// Directory with the MiniFASNet anti-spoof models (silent mode; see the README).
+    /// Without them silent mode decides on its temporal cues alone and says so.
+    #[arg(long, env = "LIVEFACE_ANTISPOOF_DIR")]
+    pub antispoof_models: Option<PathBuf>,
+    /// Accept anti-spoof model files that differ from the pinned conversion (your own
+    /// export); their input and output are still checked.
+    #[arg(long)]
+    pub allow_unpinned_models: bool,
+    /// Silent mode: good-quality video to collect before deciding (ms).
+    #[arg(long, default_value_t = 3_000)]
+    silent_ms: i64,
+    /// Action sequence: mainland "1,2"/"2,1" (1 open mouth, 2 close eyes) or
+    /// international codes (1 open mouth, 2 blink, 3 nod, 4 shake head).
+    #[arg(long, default_value = "1,2")]
+    actions: String,
+    /// Session timeout from the first frame (ms).
+    #[arg(long, default_value_t = 10_000)]
+    timeout_ms: i64,
+}
+
+impl SessionArgs {
+    fn config(&self) -> anyhow::Result<SessionConfig> {
+        let c = match Mode::from(self.mode) {
+            Mode::Silent => SessionConfig::silent().with_silent_ms(self.silent_ms),
+            _ => SessionConfig::action(liveface::parse_actions(&self.actions)?),
+        };
+        Ok(c.with_timeout_ms(self.timeout_ms))
+    }
+
+    fn engine(&self) -> anyhow::Result<liveface::Engine> {
+        engine_with(self.antispoof_models.as_deref(), self.allow_unpinned_models)
+    }
+}
+
+#[derive(clap::Args)]
+pub struct PrecheckArgs {
+    /// A video or a directory of frames.
+    path: PathBuf,
+    #[command(flatten)]
+    session: SessionArgs,
+    /// Also print every session event as a JSON line.
+    #[arg(long)]
+    events: bool,
+    /// Frame rate for a frame directory.
+    #[arg(long, default_value_t = 30.0)]
+    fps: f64,
+    /// After a pass, write best.jpg, video.mp4, request.json and package.json here.
+    #[arg(long)]
+    package: Option<PathBuf>,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// BestFrameNum to ask the API for (2..=10).
+    #[arg(long)]
+    best_frame_num: Option<u8>,
+}
+
+/// Which API a request is for and what it needs besides the video.
+#[derive(clap::Args)]
+pub struct TargetArgs {
+    /// API to build the request for.
+    #[arg(long, value_enum, default_value = "compare")]
+    api: ApiArg,
+    /// Reference photo for compare (default: the package's best frame).
+    #[arg(long)]
+    image: Option<PathBuf>,
+    /// ID-card number (recognition).
+    #[arg(long)]
+    id_card: Option<String>,
+    /// Name (recognition).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum ApiArg {
+    /// LivenessCompare (video vs a photo).
+    Compare,
+    /// LivenessRecognition (video vs the ID-card photo on record).
+    Recognition,
+    /// International CompareFaceLiveness.
+    Intl,
+}
+
+#[cfg_attr(not(any(feature = "video", feature = "paas")), allow(dead_code))]
+impl TargetArgs {
+    /// The reference photo given with `--image`, if any.
+    pub fn image(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        self.image
+            .as_ref()
+            .map(|p| std::fs::read(p).with_context(|| format!("cannot read {}", p.display())))
+            .transpose()
+    }
+
+    /// The library's request target.
+    pub fn target(&self, best_frame_num: Option<u8>) -> anyhow::Result<RequestTarget> {
+        let t = match self.api {
+            ApiArg::Compare => RequestTarget::compare(),
+            ApiArg::Intl => RequestTarget::international(),
+            ApiArg::Recognition => RequestTarget::recognition(
+                self.id_card.as_deref().context("--id-card is needed for recognition")?,
+                self.name.as_deref().context("--name is needed for recognition")?,
+            ),
+        };
+        Ok(t.with_best_frame_num(best_frame_num))
+    }
+}
+
+#[derive(clap::Args)]
+pub struct LiveArgs {
+    #[command(flatten)]
+    session: SessionArgs,
+    /// Camera index (feature `camera`).
+    #[arg(long, default_value_t = 0)]
+    camera: u32,
+    /// Play this clip in real time instead of a camera.
+    #[arg(long)]
+    source: Option<PathBuf>,
+}
+
+pub fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
+    let config = a.session.config()?;
+    let engine = a.session.engine()?;
+    let mut session = Session::new(&engine, config)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let t0 = Instant::now();
+    let mut tracking_us = 0u64;
+    let mut pack = match &a.package {
+        Some(_) => Some(pack::new()?),
+        None => None,
+    };
+    for (index, frame) in frame_source(&a.path, a.fps)?.enumerate() {
+        let frame = frame?;
+        let view = frame.as_frame()?;
+        let (report, events) = session.push(&view)?;
+        if let Some(p) = pack.as_mut() {
+            p.push_frame(&view, index, session.best_frames())?;
+        }
+        tracking_us += report.timings.total_us as u64;
+        if a.events {
+            for e in &events {
+                write_line(&mut out, e)?;
+            }
+        }
+        if session.is_finished() {
+            break;
+        }
+    }
+    let outcome = session.finish();
+    let (mut packaged, mut package_error) = (None, None);
+    if let (Some(dir), Some(p)) = (&a.package, pack) {
+        if outcome.passed {
+            match pack::finish(p, &a, &outcome, dir) {
+                Ok(m) => packaged = Some(m),
+                Err(e) => package_error = Some(format!("{e:#}")),
+            }
+        }
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    let mut line = serde_json::json!({
+        "outcome": outcome,
+        "package": packaged,
+        "path": a.path.display().to_string(),
+        "wall_ms": wall * 1e3,
+        "session_overhead_ms_per_frame": if outcome.frames > 0 {
+            (wall * 1e6 - tracking_us as f64) / 1e3 / outcome.frames as f64
+        } else { 0.0 },
+    });
+    if let Some(e) = &package_error {
+        line["package_error"] = serde_json::json!(e);
+        eprintln!("liveface: no package: {e}");
+    }
+    write_line(&mut out, &line)?;
+    out.flush().ok();
+    Ok(if outcome.passed && package_error.is_none() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The upload package (feature `video`).
+#[cfg(feature = "video")]
+mod pack {
+    use super::*;
+    use liveface::package::{Packager, PackagerConfig};
+
+    pub fn new() -> anyhow::Result<Packager> {
+        Ok(Packager::new(PackagerConfig::default())?)
+    }
+
+    pub fn finish(
+        mut p: Packager,
+        a: &PrecheckArgs,
+        outcome: &Outcome,
+        dir: &Path,
+    ) -> anyhow::Result<serde_json::Value> {
+        if a.path.is_file() {
+            if let Some(audio) = liveface::video::extract_audio(&a.path).ok().flatten() {
+                p.push_audio(&audio.samples, audio.sample_rate, 0)?;
+            }
+        }
+        let image = a.target.image()?;
+        let package = p.finish(outcome, &a.target.target(a.best_frame_num)?, image.as_deref())?;
+        package.write(dir)?;
+        Ok(serde_json::to_value(&package.manifest)?)
+    }
+}
+
+#[cfg(not(feature = "video"))]
+mod pack {
+    use super::*;
+
+    pub struct Packager;
+
+    impl Packager {
+        pub fn push_frame(
+            &mut self,
+            _: &liveface::FrameRef,
+            _: usize,
+            _: &[liveface::session::BestFrame],
+        ) -> liveface::Result<()> {
+            Ok(())
+        }
+    }
+
+    pub fn new() -> anyhow::Result<Packager> {
+        bail!("--package needs the `video` feature")
+    }
+
+    pub fn finish(_: Packager, _: &PrecheckArgs, _: &Outcome, _: &Path) -> anyhow::Result<serde_json::Value> {
+        bail!("--package needs the `video` feature")
+    }
+}
+
+/// Runs a session on frames as they come, printing prompts when they change. Frames
+/// from a clip are paced in real time.
+fn run_live(
+    frames: &mut dyn Iterator<Item = liveface::Result<OwnedFrame>>,
+    session: &mut Session,
+    out: &mut dyn Write,
+    realtime: bool,
+) -> anyhow::Result<Outcome> {
+    let start = Instant::now();
+    let mut first_ts = None;
+    for frame in frames {
+        let frame = frame?;
+        if realtime {
+            let t0 = *first_ts.get_or_insert(frame.timestamp_us);
+            let due = std::time::Duration::from_micros((frame.timestamp_us - t0).max(0) as u64);
+            if let Some(wait) = due.checked_sub(start.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+        let (_, events) = session.push(&frame.as_frame()?)?;
+        for e in events {
+            writeln!(out, "[{:6.2}s] {} / {}", e.t_us as f64 / 1e6, e.en, e.zh)?;
+        }
+        if session.is_finished() {
+            break;
+        }
+    }
+    Ok(session.finish())
+}
+
+pub fn live(a: LiveArgs) -> anyhow::Result<ExitCode> {
+    let engine = a.session.engine()?;
+    let mut session = Session::new(&engine, a.session.config()?)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let outcome = match &a.source {
+        Some(p) => run_live(&mut *frame_source(p, 30.0)?, &mut session, &mut out, true)?,
+        None => live_camera(a.camera, &mut session, &mut out)?,
+    };
+    writeln!(out, "{}", serde_json::to_string(&outcome)?)?;
+    Ok(if outcome.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+#[cfg(feature = "camera")]
+fn live_camera(index: u32, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    // A queue of 2: frames are dropped (and counted) when tracking is behind, so prompts
+    // stay current.
+    let mut capture = liveface::source::Capture::camera(index, 2)?;
+    let outcome = run_live(&mut capture, session, out, false)?;
+    writeln!(out, "dropped frames: {}", capture.dropped())?;
+    Ok(outcome)
+}
+
+#[cfg(not(feature = "camera"))]
+fn live_camera(_: u32, _: &mut Session, _: &mut dyn Write) -> anyhow::Result<Outcome> {
+    bail!("this build has no camera support; rebuild with `--features camera`, or use --source CLIP")
+}
