@@ -192,97 +192,8 @@ fn eval_reports_precision_recall_and_f1() {
     assert_eq!(l[1]["overall"]["recall"], 0.0);
 }
 
-/// precheck --package on a real clip, then submit / challenge against a local HTTPS
-/// server that checks the signature.
-#[cfg(all(feature = "video", feature = "paas"))]
-#[test]
-fn package_then_submit_and_challenge() {
-    use common::https::{start, Reply};
-    let Some(clip) = Some(common::root().join("../shared/data/faces/liveportrait_d6.mp4")).filter(|p| p.exists())
-    else {
-        eprintln!("SKIPPED: ../shared/data/faces/liveportrait_d6.mp4 not present");
-        return;
-    };
-    let dir = std::env::temp_dir().join(format!("liveface-pkg-{}", std::process::id()));
-    let out = liveface().arg("precheck").arg(&clip).args(["--actions", "1,2", "--package"]).arg(&dir).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for f in ["best.jpg", "video.mp4", "request.json", "package.json"] {
-        assert!(dir.join(f).is_file(), "{f}");
-    }
-    let body: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("request.json")).unwrap()).unwrap();
-    assert_eq!(body["LivenessType"], "ACTION");
-    assert_eq!(body["ValidateData"], "1,2");
-    assert!(std::fs::metadata(dir.join("video.mp4")).unwrap().len() < 6_291_456);
-
-    const KEY: &str = "cli-test-key";
-    let srv = start(
-        KEY,
-        vec![
-            Reply::Json(200, r#"{"Response": {"Result": "FailedOperation.CompareLowSimilarity", "Description": "x", "Sim": 40.5, "RequestId": "q1"}}"#.into()),
-            Reply::Json(200, r#"{"Response": {"ActionSequence": "1,2", "RequestId": "q2"}}"#.into()),
-        ],
-    );
-    let ca = dir.join("ca.pem");
-    std::fs::write(&ca, &srv.ca_pem).unwrap();
-    let run = |args: &[&str]| {
-        liveface()
-            .args(args)
-            .args(["--endpoint", &srv.url, "--ca-file"])
-            .arg(&ca)
-            .env("TENCENTCLOUD_SECRET_ID", "AKIDcli")
-            .env("TENCENTCLOUD_SECRET_KEY", KEY)
-            .output()
-            .unwrap()
-    };
-    let out =
-        run(&["submit", dir.to_str().unwrap(), "--api", "compare", "--image", dir.join("best.jpg").to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "business failure exits 1: {}", String::from_utf8_lossy(&out.stderr));
-    let l = lines(&out.stdout);
-    assert_eq!(l[0]["result"], "FailedOperation.CompareLowSimilarity");
-    assert!(!String::from_utf8_lossy(&out.stdout).contains(KEY));
-    let out = run(&["challenge", "action"]);
-    assert!(out.status.success());
-    assert_eq!(lines(&out.stdout)[0]["action_sequence"], "1,2");
-    assert_eq!(srv.bad_signatures.load(std::sync::atomic::Ordering::SeqCst), 0);
-}
-
 fn shared_models() -> Option<std::path::PathBuf> {
-    let d = common::root().join("../shared/models");
-    let ok = d.join("minifasnet_v2_80x80_s2.7.onnx").is_file();
-    if !ok {
-        eprintln!("ABSENT: {} (running without the anti-spoof model)", d.display());
-    }
-    ok.then_some(d)
-}
-
-#[cfg(feature = "video")]
-#[test]
-fn precheck_silent_gives_a_verdict_with_its_components() {
-    let clip = common::root().join("../shared/data/faces/liveportrait_d3.mp4");
-    if !clip.is_file() {
-        eprintln!("ABSENT: {} (skipped)", clip.display());
-        return;
-    }
-    let mut cmd = liveface();
-    cmd.args(["precheck", "--mode", "silent"]).arg(&clip).env_remove("LIVEFACE_ANTISPOOF_DIR");
-    let models = shared_models();
-    if let Some(m) = &models {
-        cmd.arg("--antispoof-models").arg(m);
-    }
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let l = lines(&out.stdout);
-    let o = &l.last().unwrap()["outcome"];
-    assert_eq!(o["passed"], true);
-    let s = &o["silent"];
-    assert_eq!(s["live"], true);
-    assert!(s["planar"]["pairs"].as_u64().unwrap() > 10);
-    assert!(s["spectrum"]["peak_log10"].as_f64().is_some());
-    assert!(s["decision_us"].as_u64().unwrap() > 0);
-    match models {
-        Some(_) => assert!(s["model"]["p_real"].as_f64().unwrap() > 0.9),
-        None => assert!(s["model_note"].as_str().unwrap().contains("cues alone")),
-    }
+    common::antispoof_dir()
 }
 
 #[test]
@@ -290,7 +201,7 @@ fn eval_spoof_writes_metrics_scores_and_a_roc_plot() {
     let dir = std::env::temp_dir().join(format!("liveface-eval-spoof-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let samples = common::root().join("assets/labels/spoof_samples.csv");
-    let have_samples = common::root().join("../shared/data/spoof/samples/image_T1.jpg").is_file();
+    let have_samples = common::shared("data/spoof/samples/image_T1.jpg").is_some();
     let manifest = dir.join("manifest.csv");
     std::fs::write(
         &manifest,
@@ -336,29 +247,115 @@ fn eval_spoof_writes_metrics_scores_and_a_roc_plot() {
     }
 }
 
-#[cfg(feature = "video")]
-#[test]
-fn precheck_silent_packages_a_silent_request() {
-    let clip = common::root().join("../shared/data/faces/liveportrait_d6.mp4");
-    if !clip.is_file() {
-        eprintln!("ABSENT: {} (skipped)", clip.display());
-        return;
+/// Tests that need ../shared (data, models, notes): absent, they print SKIPPED, or fail when CI is set.
+mod shared_data {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// precheck --package on a real clip, then submit / challenge against a local HTTPS
+    /// server that checks the signature.
+    #[cfg(all(feature = "video", feature = "paas"))]
+    #[test]
+    fn package_then_submit_and_challenge() {
+        use common::https::{start, Reply};
+        let Some(clip) = common::shared("data/faces/liveportrait_d6.mp4") else { return };
+        let dir = std::env::temp_dir().join(format!("liveface-pkg-{}", std::process::id()));
+        let out =
+            liveface().arg("precheck").arg(&clip).args(["--actions", "1,2", "--package"]).arg(&dir).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        for f in ["best.jpg", "video.mp4", "request.json", "package.json"] {
+            assert!(dir.join(f).is_file(), "{f}");
+        }
+        let body: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("request.json")).unwrap()).unwrap();
+        assert_eq!(body["LivenessType"], "ACTION");
+        assert_eq!(body["ValidateData"], "1,2");
+        assert!(std::fs::metadata(dir.join("video.mp4")).unwrap().len() < 6_291_456);
+
+        const KEY: &str = "cli-test-key";
+        let srv = start(
+            KEY,
+            vec![
+                Reply::Json(200, r#"{"Response": {"Result": "FailedOperation.CompareLowSimilarity", "Description": "x", "Sim": 40.5, "RequestId": "q1"}}"#.into()),
+                Reply::Json(200, r#"{"Response": {"ActionSequence": "1,2", "RequestId": "q2"}}"#.into()),
+            ],
+        );
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, &srv.ca_pem).unwrap();
+        let run = |args: &[&str]| {
+            liveface()
+                .args(args)
+                .args(["--endpoint", &srv.url, "--ca-file"])
+                .arg(&ca)
+                .env("TENCENTCLOUD_SECRET_ID", "AKIDcli")
+                .env("TENCENTCLOUD_SECRET_KEY", KEY)
+                .output()
+                .unwrap()
+        };
+        let out = run(&[
+            "submit",
+            dir.to_str().unwrap(),
+            "--api",
+            "compare",
+            "--image",
+            dir.join("best.jpg").to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "business failure exits 1: {}", String::from_utf8_lossy(&out.stderr));
+        let l = lines(&out.stdout);
+        assert_eq!(l[0]["result"], "FailedOperation.CompareLowSimilarity");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(KEY));
+        let out = run(&["challenge", "action"]);
+        assert!(out.status.success());
+        assert_eq!(lines(&out.stdout)[0]["action_sequence"], "1,2");
+        assert_eq!(srv.bad_signatures.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
-    let dir = std::env::temp_dir().join(format!("liveface-silent-pkg-{}", std::process::id()));
-    let out = liveface()
-        .args(["precheck", "--mode", "silent"])
-        .arg(&clip)
-        .arg("--package")
-        .arg(&dir)
-        .env_remove("LIVEFACE_ANTISPOOF_DIR")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let pkg: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("package.json")).unwrap()).unwrap();
-    assert_eq!(pkg["liveness_type"], "SILENT");
-    assert_eq!(pkg["validate_data"], "");
-    let req: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("request.json")).unwrap()).unwrap();
-    assert_eq!(req["LivenessType"], "SILENT");
-    assert_eq!(req["ValidateData"], "");
-    assert!(req["VideoBase64"].as_str().unwrap().len() > 10_000);
+
+    #[cfg(feature = "video")]
+    #[test]
+    fn precheck_silent_gives_a_verdict_with_its_components() {
+        let Some(clip) = common::shared("data/faces/liveportrait_d3.mp4") else { return };
+        let mut cmd = liveface();
+        cmd.args(["precheck", "--mode", "silent"]).arg(&clip).env_remove("LIVEFACE_ANTISPOOF_DIR");
+        let models = shared_models();
+        if let Some(m) = &models {
+            cmd.arg("--antispoof-models").arg(m);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let l = lines(&out.stdout);
+        let o = &l.last().unwrap()["outcome"];
+        assert_eq!(o["passed"], true);
+        let s = &o["silent"];
+        assert_eq!(s["live"], true);
+        assert!(s["planar"]["pairs"].as_u64().unwrap() > 10);
+        assert!(s["spectrum"]["peak_log10"].as_f64().is_some());
+        assert!(s["decision_us"].as_u64().unwrap() > 0);
+        match models {
+            Some(_) => assert!(s["model"]["p_real"].as_f64().unwrap() > 0.9),
+            None => assert!(s["model_note"].as_str().unwrap().contains("cues alone")),
+        }
+    }
+
+    #[cfg(feature = "video")]
+    #[test]
+    fn precheck_silent_packages_a_silent_request() {
+        let Some(clip) = common::shared("data/faces/liveportrait_d6.mp4") else { return };
+        let dir = std::env::temp_dir().join(format!("liveface-silent-pkg-{}", std::process::id()));
+        let out = liveface()
+            .args(["precheck", "--mode", "silent"])
+            .arg(&clip)
+            .arg("--package")
+            .arg(&dir)
+            .env_remove("LIVEFACE_ANTISPOOF_DIR")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let pkg: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("package.json")).unwrap()).unwrap();
+        assert_eq!(pkg["liveness_type"], "SILENT");
+        assert_eq!(pkg["validate_data"], "");
+        let req: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("request.json")).unwrap()).unwrap();
+        assert_eq!(req["LivenessType"], "SILENT");
+        assert_eq!(req["ValidateData"], "");
+        assert!(req["VideoBase64"].as_str().unwrap().len() > 10_000);
+    }
 }

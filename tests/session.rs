@@ -3,8 +3,10 @@
 
 mod common;
 
-use liveface::session::{EventKind, Reason};
+use liveface::checks::{AudioChunk, CheckReport, DisplayAck, Ending, FrameCtx, Status};
+use liveface::session::{EventKind, Prompt, Reason};
 use liveface::{parse_actions, EyeReport, FaceReport, FrameReport, Session, SessionConfig, Timings};
+use liveface::{Check, CheckKind};
 
 /// A plausible tracked face: frontal, centred, 35% of the frame height.
 #[derive(Clone, Copy)]
@@ -298,38 +300,184 @@ fn nod_and_shake_steps() {
     assert!(o.passed, "{o:?}");
 }
 
-/// Real clips (absent on a fresh clone: said and skipped).
-#[cfg(feature = "video")]
-#[test]
-fn real_clips_pass_and_fail_as_they_should() {
-    let root = common::root().join("../shared/data");
-    let clip = |p: &str| {
-        let path = root.join(p);
-        if !path.exists() {
-            eprintln!("SKIPPED: {} not present", path.display());
+/// A check that passes (or fails) after `frames` good frames and records what it was given.
+#[derive(Debug)]
+struct Scripted {
+    frames: usize,
+    fail: Option<Reason>,
+    seen: usize,
+    audio_samples: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    acks: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ending: std::sync::Arc<std::sync::Mutex<Option<liveface::quality::QualityIssue>>>,
+}
+
+impl Scripted {
+    fn new(frames: usize, fail: Option<Reason>) -> Scripted {
+        Scripted {
+            frames,
+            fail,
+            seen: 0,
+            audio_samples: Default::default(),
+            acks: Default::default(),
+            ending: Default::default(),
         }
-        path.exists().then_some(path)
-    };
-    let engine = common::engine();
-    let run_clip = |path: &std::path::Path, actions: &str| {
-        let mut s = Session::new(&engine, SessionConfig::action(parse_actions(actions).unwrap())).unwrap();
-        for f in liveface::video::VideoReader::open(path).unwrap() {
-            let f = f.unwrap();
-            s.push(&f.as_frame().unwrap()).unwrap();
-            if s.is_finished() {
-                break;
+    }
+}
+
+impl Check for Scripted {
+    fn kind(&self) -> CheckKind {
+        CheckKind::Action
+    }
+    fn frontal_needed(&self) -> bool {
+        false
+    }
+    fn on_frame(&mut self, ctx: &mut FrameCtx) -> Status {
+        if ctx.issue.is_none() {
+            if let Some(f) = &ctx.report.face {
+                ctx.offer_best(f);
+                self.seen += 1;
             }
         }
-        s.finish()
-    };
-    if let Some(p) = clip("faces/liveportrait_d6.mp4") {
-        // Grimaces with the mouth wide open, then blinks: "1,2" passes.
-        let o = run_clip(&p, "1,2");
-        assert!(o.passed, "{o:?}");
+        ctx.prompt(Prompt::HoldStill);
+        if self.seen >= self.frames {
+            return self.fail.map(Status::Failed).unwrap_or(Status::Passed);
+        }
+        Status::Running
     }
-    if let Some(p) = clip("talking/franck.mp4") {
-        // Talking is not an open mouth.
-        let o = run_clip(&p, "1,2");
-        assert_eq!(o.reason, Some(Reason::ActionOpenMouth));
+    fn on_audio(&mut self, chunk: &AudioChunk) {
+        self.audio_samples.fetch_add(chunk.samples.len(), std::sync::atomic::Ordering::SeqCst);
+    }
+    fn on_ack(&mut self, _ack: &DisplayAck) {
+        self.acks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn finish(&mut self, end: &Ending) -> Status {
+        *self.ending.lock().unwrap() = end.top_issue;
+        Status::Failed(Reason::ActionFirstAction)
+    }
+    fn report(&self) -> CheckReport {
+        CheckReport::Silent(None)
+    }
+}
+
+fn scripted_session(checks: Vec<Box<dyn Check>>) -> Session {
+    Session::with_checks(None, SessionConfig::silent(), checks).unwrap()
+}
+
+#[test]
+fn checks_run_in_sequence_and_the_first_failure_ends_the_session() {
+    // Two passing checks: the second starts after the first passes; the session passes
+    // when both have.
+    let mut s = scripted_session(vec![Box::new(Scripted::new(5, None)), Box::new(Scripted::new(7, None))]);
+    let mut n = 0;
+    for (t, f) in neutral(0, 40) {
+        n += 1;
+        s.push_report(&report(t, f));
+        if s.is_finished() {
+            break;
+        }
+    }
+    assert_eq!(n, 12, "5 frames for the first check, 7 for the second");
+    let o = s.finish();
+    assert!(o.passed && o.reason.is_none(), "{o:?}");
+    assert_eq!(o.frames, 12);
+    assert_eq!(o.best_frames.len(), 5, "best frames kept across checks (5 by default)");
+
+    // Pass, then fail: the failure's reason ends the session at once.
+    let mut s = scripted_session(vec![
+        Box::new(Scripted::new(3, None)),
+        Box::new(Scripted::new(2, Some(Reason::SilentPictureLiveFail))),
+        Box::new(Scripted::new(1, None)),
+    ]);
+    let mut events = Vec::new();
+    for (t, f) in neutral(0, 40) {
+        events.extend(s.push_report(&report(t, f)));
+        if s.is_finished() {
+            break;
+        }
+    }
+    let o = s.finish();
+    assert_eq!(o.reason, Some(Reason::SilentPictureLiveFail));
+    assert_eq!(o.api_code, Some("FailedOperation.SilentPictureLiveFail"));
+    assert_eq!(o.frames, 5);
+    // One prompt (deduplicated across checks), then the end.
+    let prompts = events.iter().filter(|e| matches!(e.kind, EventKind::Prompt { .. })).count();
+    assert_eq!(prompts, 1, "{events:?}");
+    assert!(matches!(events.last().unwrap().kind, EventKind::Finished { passed: false, .. }));
+    assert!(Session::with_checks(None, SessionConfig::silent(), Vec::new()).is_err(), "no checks is a config error");
+}
+
+#[test]
+fn audio_and_acknowledgements_reach_the_current_check_and_an_early_end_gets_the_top_issue() {
+    let check = Scripted::new(1_000, None);
+    let (audio, acks, ending) = (check.audio_samples.clone(), check.acks.clone(), check.ending.clone());
+    let mut s = scripted_session(vec![Box::new(check)]);
+    // Faces too far away most of the time.
+    for i in 0..30 {
+        let f = if i % 3 == 0 { Face::default() } else { Face { height: 0.1, ..Face::default() } };
+        s.push_report(&report(i * 33, Some(f)));
+    }
+    s.push_audio(&AudioChunk { samples: &[0.0; 160], sample_rate: 16_000, t_us: 0 });
+    s.push_audio(&AudioChunk { samples: &[0.0; 40], sample_rate: 16_000, t_us: 10_000 });
+    s.acknowledge(&DisplayAck { index: 0, from_us: 0, to_us: 100_000 });
+    assert_eq!(audio.load(std::sync::atomic::Ordering::SeqCst), 200);
+    assert_eq!(acks.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let o = s.finish();
+    assert_eq!(o.reason, Some(Reason::ActionFirstAction), "the check's own verdict on finish");
+    assert_eq!(*ending.lock().unwrap(), Some(liveface::quality::QualityIssue::TooFar));
+    // After the end nothing changes.
+    assert!(s.push_report(&report(2_000, Some(Face::default()))).is_empty());
+    assert_eq!(s.finish(), o);
+}
+
+#[test]
+fn a_session_timeout_asks_the_check_to_decide() {
+    let mut c = SessionConfig::silent();
+    c.timeout_ms = 1_000;
+    let mut s = Session::with_checks(None, c, vec![Box::new(Scripted::new(1_000, None))]).unwrap();
+    let mut last = Vec::new();
+    for (t, f) in neutral(0, 40) {
+        last = s.push_report(&report(t, f));
+        if s.is_finished() {
+            break;
+        }
+    }
+    let o = s.outcome().cloned().expect("ended by the timeout");
+    assert_eq!(o.reason, Some(Reason::ActionFirstAction));
+    assert!(o.duration_ms >= 1_000 && o.duration_ms < 1_100, "{}", o.duration_ms);
+    assert!(matches!(last.last().unwrap().kind, EventKind::Finished { .. }));
+}
+
+/// Tests that need ../shared (data, models, notes): absent, they print SKIPPED, or fail when CI is set.
+mod shared_data {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Real clips (absent on a fresh clone: said and skipped).
+    #[cfg(feature = "video")]
+    #[test]
+    fn real_clips_pass_and_fail_as_they_should() {
+        let clip = |p: &str| common::shared(&format!("data/{p}"));
+        let engine = common::engine();
+        let run_clip = |path: &std::path::Path, actions: &str| {
+            let mut s = Session::new(&engine, SessionConfig::action(parse_actions(actions).unwrap())).unwrap();
+            for f in liveface::video::VideoReader::open(path).unwrap() {
+                let f = f.unwrap();
+                s.push(&f.as_frame().unwrap()).unwrap();
+                if s.is_finished() {
+                    break;
+                }
+            }
+            s.finish()
+        };
+        if let Some(p) = clip("faces/liveportrait_d6.mp4") {
+            // Grimaces with the mouth wide open, then blinks: "1,2" passes.
+            let o = run_clip(&p, "1,2");
+            assert!(o.passed, "{o:?}");
+        }
+        if let Some(p) = clip("talking/franck.mp4") {
+            // Talking is not an open mouth.
+            let o = run_clip(&p, "1,2");
+            assert_eq!(o.reason, Some(Reason::ActionOpenMouth));
+        }
     }
 }

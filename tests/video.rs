@@ -294,52 +294,9 @@ fn wav_audio_is_extracted_as_16k_mono() {
     assert!((rms - 0.488 * std::f32::consts::FRAC_1_SQRT_2).abs() < 0.02, "rms {rms}");
 }
 
-/// Clips in ../shared/data (absent on a fresh clone: the test says so and passes).
+/// Clips in ../shared/data (absent: SKIPPED outside CI, a failure in CI).
 fn shared(p: &str) -> Option<std::path::PathBuf> {
-    let path = common::root().join("../shared/data").join(p);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("SKIPPED: {} not present", path.display());
-        None
-    }
-}
-
-#[test]
-fn shared_h264_clips_decode_to_their_frame_counts() {
-    for (name, frames) in [
-        ("faces/liveportrait_d0.mp4", 78),
-        ("faces/liveportrait_d3.mp4", 354),
-        ("faces/liveportrait_d13.mp4", 352),
-        ("talking/cap13_edit2.mp4", 765),
-    ] {
-        let Some(p) = shared(name) else { continue };
-        let r = VideoReader::open(&p).unwrap();
-        assert_eq!(r.info().backend, "native");
-        let n = r.map(|f| f.map(|_| 1usize)).sum::<liveface::Result<usize>>().unwrap();
-        assert_eq!(n, frames, "{name}");
-    }
-    if let Some(p) = shared("faces/liveportrait_d13.mp4") {
-        let a = liveface::video::extract_audio(&p).unwrap();
-        assert!(a.is_none_or(|a| a.duration_s() > 1.0));
-    }
-}
-
-#[cfg(feature = "ffmpeg")]
-#[test]
-fn shared_non_h264_clips_decode_through_ffmpeg() {
-    for (name, frames) in
-        [("faces/WDA_KatieHill_000.mp4", 200), ("blink/mahie_test_4_low_fps.avi", 1026), ("digits/grid/bbaf2n.mpg", 75)]
-    {
-        let Some(p) = shared(name) else { continue };
-        let r = VideoReader::open(&p).unwrap();
-        assert_eq!(r.info().backend, "ffmpeg");
-        assert_eq!(r.map(|f| f.map(|_| 1usize)).sum::<liveface::Result<usize>>().unwrap(), frames, "{name}");
-    }
-    if let Some(p) = shared("digits/grid/bbaf2n.mpg") {
-        let a = liveface::video::extract_audio(&p).unwrap().expect("MP2 audio");
-        assert!((a.duration_s() - 3.0).abs() < 0.2, "{}", a.duration_s());
-    }
+    common::shared(&format!("data/{p}"))
 }
 
 #[test]
@@ -384,5 +341,50 @@ fn opus_audio_track_is_aligned_with_the_video() {
         let onset_s = onset as f64 / clip.sample_rate as f64;
         // Opus' encoder delay is signalled in the header (pre-skip); allow one video frame.
         assert!((onset_s - 1.0).abs() <= 0.04, "burst at {onset_s:.3} s, expected 1.000 s");
+    }
+}
+
+/// Tests that need ../shared (data, models, notes): absent, they print SKIPPED, or fail when CI is set.
+mod shared_data {
+    #[allow(unused_imports)]
+    use super::*;
+
+    #[test]
+    fn shared_h264_clips_decode_to_their_frame_counts() {
+        for (name, frames) in [
+            ("faces/liveportrait_d0.mp4", 78),
+            ("faces/liveportrait_d3.mp4", 354),
+            ("faces/liveportrait_d13.mp4", 352),
+            ("talking/cap13_edit2.mp4", 765),
+        ] {
+            let Some(p) = shared(name) else { continue };
+            let r = VideoReader::open(&p).unwrap();
+            assert_eq!(r.info().backend, "native");
+            let n = r.map(|f| f.map(|_| 1usize)).sum::<liveface::Result<usize>>().unwrap();
+            assert_eq!(n, frames, "{name}");
+        }
+        if let Some(p) = shared("faces/liveportrait_d13.mp4") {
+            let a = liveface::video::extract_audio(&p).unwrap();
+            assert!(a.is_none_or(|a| a.duration_s() > 1.0));
+        }
+    }
+
+    #[cfg(feature = "ffmpeg")]
+    #[test]
+    fn shared_non_h264_clips_decode_through_ffmpeg() {
+        for (name, frames) in [
+            ("faces/WDA_KatieHill_000.mp4", 200),
+            ("blink/mahie_test_4_low_fps.avi", 1026),
+            ("digits/grid/bbaf2n.mpg", 75),
+        ] {
+            let Some(p) = shared(name) else { continue };
+            let r = VideoReader::open(&p).unwrap();
+            assert_eq!(r.info().backend, "ffmpeg");
+            assert_eq!(r.map(|f| f.map(|_| 1usize)).sum::<liveface::Result<usize>>().unwrap(), frames, "{name}");
+        }
+        if let Some(p) = shared("digits/grid/bbaf2n.mpg") {
+            let a = liveface::video::extract_audio(&p).unwrap().expect("MP2 audio");
+            assert!((a.duration_s() - 3.0).abs() < 0.2, "{}", a.duration_s());
+        }
     }
 }

@@ -89,3 +89,45 @@ pub fn rgb_to_nv12(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
 pub fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap()
 }
+
+/// The folder with the shared data and models: `LIVEFACE_SHARED`, else `../shared`.
+pub fn shared_root() -> PathBuf {
+    std::env::var_os("LIVEFACE_SHARED").map(PathBuf::from).unwrap_or_else(|| root().join("../shared"))
+}
+
+/// A test that cannot run without something: with `CI` set this fails the test (CI has
+/// ../shared beside the clone, so a missing file is a broken setup, not a pass);
+/// otherwise it prints a `SKIPPED` line straight to the terminal (not captured by the
+/// test harness, so it shows in a plain `cargo test`).
+pub fn skip(what: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("CI is set and {what} is missing: data-dependent tests must not pass by skipping");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED ({}): {what}", std::thread::current().name().unwrap_or("?"));
+}
+
+/// A file or folder under the shared root (e.g. `data/faces/liveportrait_d3.mp4`), or
+/// `None` after [`skip`].
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let p = shared_root().join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        skip(&p.display().to_string());
+        None
+    }
+}
+
+/// The MiniFASNet pair in `LIVEFACE_ANTISPOOF_DIR` or ../shared/models, or `None` after
+/// [`skip`].
+pub fn antispoof_dir() -> Option<PathBuf> {
+    let d =
+        std::env::var_os("LIVEFACE_ANTISPOOF_DIR").map(PathBuf::from).unwrap_or_else(|| shared_root().join("models"));
+    if d.join("minifasnet_v2_80x80_s2.7.onnx").is_file() {
+        Some(d)
+    } else {
+        skip(&format!("MiniFASNet models in {}", d.display()));
+        None
+    }
+}
