@@ -52,7 +52,13 @@ fn stages(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("full_frame");
     // Tracked: the region comes from the previous frame; the detector is skipped.
-    let mut tracked = engine.tracker_with(TrackerConfig { detect_interval: 0, ..Default::default() }).unwrap();
+    let mut tracked = engine
+        .tracker_with({
+            let mut c = TrackerConfig::default();
+            c.detect_interval = 0;
+            c
+        })
+        .unwrap();
     let mut ts = 0i64;
     tracked.process(&frame.at_us(ts)).unwrap(); // first frame runs the detector
     g.bench_function("tracked", |b| {

@@ -35,7 +35,13 @@ fn canvas(w: usize, h: usize, dx: usize) -> Vec<u8> {
 
 /// An H.264 MP4 of `n` frames at `w x h` (Constrained Baseline, as phones record).
 fn synthetic_clip(w: usize, h: usize, n: usize) -> Vec<u8> {
-    let config = EvidenceConfig { width: w as u32, bitrate_bps: 4_000_000, max_bytes: 64 << 20, ..Default::default() };
+    let config = {
+        let mut c = EvidenceConfig::default();
+        c.width = w as u32;
+        c.bitrate_bps = 4_000_000;
+        c.max_bytes = 64 << 20;
+        c
+    };
     let mut enc = EvidenceEncoder::new(config).unwrap();
     for i in 0..n {
         let px = canvas(w, h, (i * 3) % 60);
@@ -122,7 +128,11 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("jpeg");
     let px = canvas(640, 480, 0);
     let frame = FrameRef::new(&px, 640, 480, PixelFormat::Rgb8).unwrap();
-    let q85 = BestFrameConfig { quality: 85, ..Default::default() };
+    let q85 = {
+        let mut c = BestFrameConfig::default();
+        c.quality = 85;
+        c
+    };
     g.bench_function("best_frame_640x480_q85", |b| b.iter(|| encode_best_frame(&frame, &q85).unwrap()));
     g.finish();
 }

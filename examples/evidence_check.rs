@@ -9,7 +9,11 @@ fn main() -> liveface::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let path = std::path::Path::new(args.get(1).expect("clip path"));
     let secs: f64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(6.0);
-    let mut enc = EvidenceEncoder::new(EvidenceConfig { end_us: Some((secs * 1e6) as i64), ..Default::default() })?;
+    let mut enc = EvidenceEncoder::new({
+        let mut c = EvidenceConfig::default();
+        c.end_us = Some((secs * 1e6) as i64);
+        c
+    })?;
     for f in VideoReader::open(path)? {
         let f = f?;
         if f.timestamp_us > (secs * 1e6) as i64 {

@@ -38,7 +38,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let stem = src.file_stem().and_then(|s| s.to_str()).unwrap_or("picture");
         for species in [Species::Print, Species::Replay] {
             let attack = PlanarAttack { species, seed: k as u64 + 1, ..Default::default() };
-            let cfg = EvidenceConfig { width: attack.width, fps: 30.0, bitrate_bps: 2_500_000, ..Default::default() };
+            let cfg = {
+                let mut c = EvidenceConfig::default();
+                c.width = attack.width;
+                c.fps = 30.0;
+                c.bitrate_bps = 2_500_000;
+                c
+            };
             let mut enc = EvidenceEncoder::new(cfg)?;
             let n = (secs * 30.0) as usize;
             for i in 0..n {

@@ -6,6 +6,7 @@ use crate::track::{FaceReport, FrameReport};
 
 /// Quality limits.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct QualityConfig {
     /// Face box height over picture height: below is too far.
     pub min_face_height: f32,

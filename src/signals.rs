@@ -98,7 +98,7 @@ pub fn head_pose(mesh: &[[f32; 3]]) -> HeadPose {
 /// Brightness (mean luma 0..255), contrast (luma standard deviation) and sharpness
 /// (variance of the 4-neighbour Laplacian, grey levels²) over the central square of an
 /// RGB crop tensor holding values in `0..1`, covering `frac` of its side.
-pub fn crop_photometrics(rgb01: &[f32], size: usize, frac: f32) -> (f32, f32, f32) {
+pub(crate) fn crop_photometrics(rgb01: &[f32], size: usize, frac: f32) -> (f32, f32, f32) {
     let m = ((size as f32 * (1.0 - frac) / 2.0).round() as usize).max(1);
     let (lo, hi) = (m, size - m);
     let luma = |x: usize, y: usize| {

@@ -6,6 +6,7 @@
 
 /// Filter parameters.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct OneEuroParams {
     /// Cutoff frequency (Hz) at zero speed; lower = smoother when still.
     pub min_cutoff: f32,

@@ -18,6 +18,7 @@ use crate::smoothing::{OneEuroBank, OneEuroParams};
 
 /// Tracker settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct TrackerConfig {
     /// While a face is tracked, also run the detector every this many frames to count
     /// faces (0 = never while tracking).

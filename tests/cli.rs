@@ -68,7 +68,12 @@ fn tiny_clip() -> Vec<u8> {
     use liveface::video::{EvidenceConfig, EvidenceEncoder};
     use liveface::{FrameRef, PixelFormat};
     let a = common::astronaut();
-    let mut enc = EvidenceEncoder::new(EvidenceConfig { width: 512, ..Default::default() }).unwrap();
+    let mut enc = EvidenceEncoder::new({
+        let mut c = EvidenceConfig::default();
+        c.width = 512;
+        c
+    })
+    .unwrap();
     for i in 0..5 {
         enc.push(&FrameRef::new(&a.data, 512, 512, PixelFormat::Rgb8).unwrap().at_us(i * 40_000)).unwrap();
     }
@@ -130,7 +135,12 @@ fn still_clip(seconds: i64) -> std::path::PathBuf {
     use liveface::video::{EvidenceConfig, EvidenceEncoder};
     use liveface::{FrameRef, PixelFormat};
     let a = common::astronaut();
-    let mut enc = EvidenceEncoder::new(EvidenceConfig { width: 512, ..Default::default() }).unwrap();
+    let mut enc = EvidenceEncoder::new({
+        let mut c = EvidenceConfig::default();
+        c.width = 512;
+        c
+    })
+    .unwrap();
     for i in 0..seconds * 25 {
         enc.push(&FrameRef::new(&a.data, 512, 512, PixelFormat::Rgb8).unwrap().at_us(i * 40_000)).unwrap();
     }

@@ -60,7 +60,13 @@ fn check(name: &str, frame: FrameRef) {
     }
 
     // First tracked frame: detection ROI -> mesh -> iris (no smoothing on frame one anyway).
-    let mut tracker = engine.tracker_with(TrackerConfig { smoothing: None, ..Default::default() }).unwrap();
+    let mut tracker = engine
+        .tracker_with({
+            let mut c = TrackerConfig::default();
+            c.smoothing = None;
+            c
+        })
+        .unwrap();
     let report = tracker.process(&frame).unwrap();
     let face = report.face.expect("face");
     assert!((face.presence - c["presence"].as_f64().unwrap() as f32).abs() < 1e-3);
@@ -119,7 +125,11 @@ fn nv12_frame_tracks_close_to_rgb() {
     let rgb = common::astronaut_640x480();
     let nv12 = common::rgb_to_nv12(&rgb, 640, 480);
     let engine = common::engine();
-    let cfg = TrackerConfig { smoothing: None, ..Default::default() };
+    let cfg = {
+        let mut c = TrackerConfig::default();
+        c.smoothing = None;
+        c
+    };
     let a = engine
         .tracker_with(cfg.clone())
         .unwrap()

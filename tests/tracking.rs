@@ -19,7 +19,13 @@ fn shifted(base: &[u8], dx: usize) -> Vec<u8> {
 #[test]
 fn one_id_while_present_then_detector_after_the_face_leaves() {
     let engine = common::engine();
-    let mut tracker = engine.tracker_with(TrackerConfig { detect_interval: 5, ..Default::default() }).unwrap();
+    let mut tracker = engine
+        .tracker_with({
+            let mut c = TrackerConfig::default();
+            c.detect_interval = 5;
+            c
+        })
+        .unwrap();
     let base = common::astronaut_640x480();
     let coffee = load_image(&common::asset("coffee.png")).unwrap();
     let mut t = 0i64;

@@ -62,12 +62,22 @@ fn evidence_video_round_trip_keeps_count_duration_and_quality() {
 
 #[test]
 fn byte_budget_is_met_by_lowering_the_bitrate() {
-    let config = EvidenceConfig { max_bytes: 40_000, bitrate_bps: 2_000_000, ..Default::default() };
+    let config = {
+        let mut c = EvidenceConfig::default();
+        c.max_bytes = 40_000;
+        c.bitrate_bps = 2_000_000;
+        c
+    };
     let (video, _) = encode_clip(75, 25.0, config);
     assert!(video.mp4.len() <= 40_000, "{} bytes", video.mp4.len());
     assert!(video.bitrate_bps < 2_000_000);
     // Frames outside the evidence window are dropped.
-    let config = EvidenceConfig { start_us: Some(1_000_000), end_us: Some(2_000_000), ..Default::default() };
+    let config = {
+        let mut c = EvidenceConfig::default();
+        c.start_us = Some(1_000_000);
+        c.end_us = Some(2_000_000);
+        c
+    };
     let (video, _) = encode_clip(75, 25.0, config);
     assert_eq!(video.frames, 26);
 }
@@ -152,7 +162,12 @@ fn rotation_matrix_is_honoured() {
     // Store the astronaut turned 90° counter-clockwise, as a phone in portrait would, and
     // declare a 90° clockwise display rotation: the tracker must see an upright face.
     let (buf, w, h) = common::astronaut_rot90_buffer();
-    let mut enc = EvidenceEncoder::new(EvidenceConfig { width: 512, ..Default::default() }).unwrap();
+    let mut enc = EvidenceEncoder::new({
+        let mut c = EvidenceConfig::default();
+        c.width = 512;
+        c
+    })
+    .unwrap();
     for i in 0..5 {
         enc.push(&FrameRef::new(&buf, w, h, PixelFormat::Rgb8).unwrap().at_us(i * 40_000)).unwrap();
     }
@@ -242,11 +257,19 @@ fn best_frame_jpeg_fits_and_decodes() {
     let img = image::load_from_memory(&jpg).unwrap();
     assert_eq!((img.width(), img.height()), (512, 512));
     // A tight budget lowers the quality; an impossible one is an error.
-    let small = encode_best_frame(&a.as_frame().unwrap(), &BestFrameConfig { max_bytes: 30_000, ..Default::default() })
-        .unwrap();
+    let small = encode_best_frame(&a.as_frame().unwrap(), &{
+        let mut c = BestFrameConfig::default();
+        c.max_bytes = 30_000;
+        c
+    })
+    .unwrap();
     assert!(small.len() <= 30_000);
-    let e = encode_best_frame(&a.as_frame().unwrap(), &BestFrameConfig { max_bytes: 100, ..Default::default() })
-        .unwrap_err();
+    let e = encode_best_frame(&a.as_frame().unwrap(), &{
+        let mut c = BestFrameConfig::default();
+        c.max_bytes = 100;
+        c
+    })
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Encode);
     // Rotated frames come out upright.
     let (buf, w, h) = common::astronaut_rot90_buffer();

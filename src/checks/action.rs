@@ -64,6 +64,7 @@ pub fn parse_actions(s: &str) -> Result<Vec<Action>> {
 
 /// Thresholds, relative to the person's neutral values.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ActionThresholds {
     /// Eyes count as closed below this fraction of the recent open-eye level (the median
     /// of the last `eye_window_ms` of open frames).

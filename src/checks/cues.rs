@@ -31,7 +31,7 @@ pub enum CueVerdict {
 }
 
 /// Mesh points used for the planar fit: face oval, nose, eyes, mouth, brows.
-pub const PLANAR_POINTS: [usize; 65] = [
+pub(crate) const PLANAR_POINTS: [usize; 65] = [
     10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149, 150,
     136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109, // oval
     1, 4, 5, 195, 197, 6, 168, 98, 327, // nose
@@ -42,7 +42,7 @@ pub const PLANAR_POINTS: [usize; 65] = [
 
 /// Landmark positions of one frame, as the planar cue keeps them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PlanarSample {
+pub(crate) struct PlanarSample {
     /// Frame time (µs).
     pub t_us: i64,
     /// Head yaw and pitch (degrees).
@@ -55,7 +55,7 @@ pub struct PlanarSample {
 
 impl PlanarSample {
     /// From a tracked face (`None` without a full mesh).
-    pub fn from_face(t_us: i64, f: &FaceReport) -> Option<PlanarSample> {
+    pub(crate) fn from_face(t_us: i64, f: &FaceReport) -> Option<PlanarSample> {
         if f.landmarks.len() < 468 {
             return None;
         }
@@ -72,6 +72,7 @@ impl PlanarSample {
 
 /// Planar-motion cue settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct PlanarConfig {
     /// Frame pairs are this far apart (ms).
     pub pair_gap_ms: i64,
@@ -186,7 +187,7 @@ fn fit_homography(a: &[[f64; 2]], b: &[[f64; 2]]) -> Option<[f64; 9]> {
 
 /// RMS error of the best similarity transform (rotation, scale, shift) from `a` to `b`,
 /// in pixels: how much the landmark pattern changed shape.
-pub fn similarity_residual(a: &[[f32; 2]], b: &[[f32; 2]]) -> Option<f32> {
+pub(crate) fn similarity_residual(a: &[[f32; 2]], b: &[[f32; 2]]) -> Option<f32> {
     if a.len() != b.len() || a.len() < 3 {
         return None;
     }
@@ -215,7 +216,7 @@ pub fn similarity_residual(a: &[[f32; 2]], b: &[[f32; 2]]) -> Option<f32> {
 }
 
 /// RMS transfer error of the best homography from `a` to `b`, in pixels.
-pub fn homography_residual(a: &[[f32; 2]], b: &[[f32; 2]]) -> Option<f32> {
+pub(crate) fn homography_residual(a: &[[f32; 2]], b: &[[f32; 2]]) -> Option<f32> {
     if a.len() != b.len() || a.len() < 5 {
         return None;
     }
@@ -244,7 +245,7 @@ fn quantile(v: &mut [f32], q: f32) -> f32 {
 }
 
 /// The planar-motion cue over landmark samples in time order.
-pub fn planar_cue(samples: &[PlanarSample], c: &PlanarConfig) -> PlanarCue {
+pub(crate) fn planar_cue(samples: &[PlanarSample], c: &PlanarConfig) -> PlanarCue {
     let mut res = Vec::new();
     let mut deform = Vec::new();
     let mut ratios = Vec::new();
@@ -297,6 +298,7 @@ pub fn planar_cue(samples: &[PlanarSample], c: &PlanarConfig) -> PlanarCue {
 
 /// Spectrum cue settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct SpectrumConfig {
     /// Peak-to-ring-median power ratio (log10) above which the texture looks recaptured.
     pub peak_above: f32,
@@ -384,7 +386,7 @@ fn power_spectrum(grey: &[f32], n: usize) -> Vec<f32> {
 /// The spectrum cue on the face texture of one frame: a square patch at native
 /// resolution centred on the face box `[x0, y0, x1, y1]` (upright pixels), 64 px or
 /// 32 px for small faces. `None` when the face is too small (< 40 px).
-pub fn spectrum_cue(frame: &FrameRef, bbox: [f32; 4], c: &SpectrumConfig) -> Option<SpectrumCue> {
+pub(crate) fn spectrum_cue(frame: &FrameRef, bbox: [f32; 4], c: &SpectrumConfig) -> Option<SpectrumCue> {
     let side = (bbox[2] - bbox[0]).min(bbox[3] - bbox[1]);
     let n = if side >= 80.0 {
         64
@@ -449,6 +451,7 @@ pub fn spectrum_cue(frame: &FrameRef, bbox: [f32; 4], c: &SpectrumConfig) -> Opt
 
 /// Edge cue settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct EdgeConfig {
     /// Region searched: the face box scaled by this about its centre.
     pub region_scale: f32,
@@ -480,7 +483,7 @@ pub struct EdgeCue {
 /// a Hough transform over near-vertical and near-horizontal lines (±20°) of strong,
 /// consistently oriented edges, on a grid where the face is 64 px wide. `None` for a
 /// degenerate box.
-pub fn edge_cue(frame: &FrameRef, bbox: [f32; 4], c: &EdgeConfig) -> Option<EdgeCue> {
+pub(crate) fn edge_cue(frame: &FrameRef, bbox: [f32; 4], c: &EdgeConfig) -> Option<EdgeCue> {
     let side = (bbox[2] - bbox[0]).max(bbox[3] - bbox[1]);
     if side < 16.0 || !side.is_finite() {
         return None;
@@ -610,7 +613,7 @@ pub struct PulseCue {
 }
 
 /// Skin colour of one frame for the pulse cue: mean RGB of the cheeks and forehead.
-pub fn skin_rgb(frame: &FrameRef, f: &FaceReport) -> Option<[f32; 3]> {
+pub(crate) fn skin_rgb(frame: &FrameRef, f: &FaceReport) -> Option<[f32; 3]> {
     if f.landmarks.len() < 468 {
         return None;
     }
@@ -644,7 +647,7 @@ pub fn skin_rgb(frame: &FrameRef, f: &FaceReport) -> Option<[f32; 3]> {
 
 /// The pulse cue from per-frame skin colours (time µs, RGB), or `None` for less than
 /// `min_seconds` of signal.
-pub fn pulse_cue(samples: &[(i64, [f32; 3])], min_seconds: f32) -> Option<PulseCue> {
+pub(crate) fn pulse_cue(samples: &[(i64, [f32; 3])], min_seconds: f32) -> Option<PulseCue> {
     if samples.len() < 16 {
         return None;
     }

@@ -143,11 +143,10 @@ impl Stats {
 }
 
 fn tracker_config(a: &AnalyzeArgs) -> TrackerConfig {
-    TrackerConfig {
-        detect_interval: a.detect_interval,
-        smoothing: if a.no_smoothing { None } else { Some(Default::default()) },
-        ..Default::default()
-    }
+    let mut c = TrackerConfig::default();
+    c.detect_interval = a.detect_interval;
+    c.smoothing = if a.no_smoothing { None } else { Some(Default::default()) };
+    c
 }
 
 fn compact(report: &mut FrameReport) {

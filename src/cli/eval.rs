@@ -70,7 +70,11 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
     let mut per_clip = Vec::new();
     for clip in &a.clips {
         let name = stem(clip);
-        let mut tracker = engine.tracker_with(TrackerConfig { smoothing: None, ..Default::default() })?;
+        let mut tracker = engine.tracker_with({
+            let mut c = TrackerConfig::default();
+            c.smoothing = None;
+            c
+        })?;
         let mut scanner = ActionScanner::new(ActionThresholds::default(), 10);
         let mut times = Vec::new();
         let mut found = Vec::new();

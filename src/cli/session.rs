@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use liveface::package::RequestTarget;
 use liveface::source::OwnedFrame;
 use liveface::{Mode, Outcome, Session, SessionConfig};
@@ -259,11 +259,11 @@ mod pack {
     }
 
     pub fn new() -> anyhow::Result<Packager> {
-        bail!("--package needs the `video` feature")
+        anyhow::bail!("--package needs the `video` feature")
     }
 
     pub fn finish(_: Packager, _: &PrecheckArgs, _: &Outcome, _: &Path) -> anyhow::Result<serde_json::Value> {
-        bail!("--package needs the `video` feature")
+        anyhow::bail!("--package needs the `video` feature")
     }
 }
 
@@ -322,5 +322,5 @@ fn live_camera(index: u32, session: &mut Session, out: &mut dyn Write) -> anyhow
 
 #[cfg(not(feature = "camera"))]
 fn live_camera(_: u32, _: &mut Session, _: &mut dyn Write) -> anyhow::Result<Outcome> {
-    bail!("this build has no camera support; rebuild with `--features camera`, or use --source CLIP")
+    anyhow::bail!("this build has no camera support; rebuild with `--features camera`, or use --source CLIP")
 }

@@ -28,7 +28,7 @@ impl Detection {
     }
 
     /// The same detection mapped by `to_buf` (upright picture -> caller's buffer).
-    pub(crate) fn to_buffer(&self, to_buf: &Affine) -> Detection {
+    pub(crate) fn to_buffer(self, to_buf: &Affine) -> Detection {
         let (ax, ay) = to_buf.apply(self.bbox[0], self.bbox[1]);
         let (bx, by) = to_buf.apply(self.bbox[2], self.bbox[3]);
         let mut kps = self.keypoints;

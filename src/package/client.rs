@@ -12,6 +12,7 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Client settings.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// Base URL, e.g. `https://faceid.tencentcloudapi.com`.
     pub endpoint: String,

@@ -38,6 +38,36 @@ pub struct BestFrameInfo {
     pub face_px: [f32; 2],
 }
 
+/// The evidence video as `package.json` describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoSummary {
+    /// Picture width.
+    pub width: u32,
+    /// Picture height.
+    pub height: u32,
+    /// Frames written.
+    pub frames: u32,
+    /// Duration, microseconds.
+    pub duration_us: i64,
+    /// Bitrate of the final pass.
+    pub bitrate_bps: u32,
+    /// Encoding passes needed to fit the budget.
+    pub passes: u32,
+}
+
+impl From<&EvidenceVideo> for VideoSummary {
+    fn from(v: &EvidenceVideo) -> VideoSummary {
+        VideoSummary {
+            width: v.width,
+            height: v.height,
+            frames: v.frames,
+            duration_us: v.duration_us,
+            bitrate_bps: v.bitrate_bps,
+            passes: v.passes,
+        }
+    }
+}
+
 /// `package.json`: what the package holds and what the request asks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackageManifest {
@@ -56,7 +86,7 @@ pub struct PackageManifest {
     /// File sizes in bytes.
     pub files: BTreeMap<String, usize>,
     /// The evidence video.
-    pub video: serde_json::Value,
+    pub video: VideoSummary,
     /// The evidence window (µs).
     pub evidence_window_us: Option<(i64, i64)>,
     /// The best frame.
@@ -233,7 +263,7 @@ impl Packager {
             best_frame_num: target.best_frame_num,
             image: if image.is_some() { "given" } else { "best_frame" }.to_string(),
             files,
-            video: serde_json::to_value(&video).unwrap_or_default(),
+            video: VideoSummary::from(&video),
             evidence_window_us: outcome.evidence_window_us,
             best_frame: Some(BestFrameInfo {
                 t_us: best.t_us,

@@ -24,6 +24,7 @@ use crate::geometry::Affine;
 
 /// Evidence video settings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct EvidenceConfig {
     /// Output width in pixels (height follows the picture's aspect ratio, both even).
     pub width: u32,

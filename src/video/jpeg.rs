@@ -8,6 +8,7 @@ use crate::geometry::Affine;
 
 /// Best-frame JPEG settings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct BestFrameConfig {
     /// JPEG quality 1..=100.
     pub quality: u8,
