@@ -58,8 +58,15 @@ pub fn load_image(path: &Path) -> Result<OwnedFrame> {
     use image::ImageDecoder;
     let bytes = std::fs::read(path)
         .map_err(|e| Error::with_source(ErrorKind::Io, format!("cannot read image {}", path.display()), e))?;
-    let decode_err =
-        |e: image::ImageError| Error::new(ErrorKind::Decode, format!("cannot decode image {}: {e}", path.display()));
+    if bytes.is_empty() {
+        return Err(Error::new(ErrorKind::Decode, format!("empty file: {}", path.display())));
+    }
+    let decode_err = |e: image::ImageError| match e {
+        image::ImageError::Unsupported(_) => {
+            Error::new(ErrorKind::Decode, format!("not a video or image we recognise: {}", path.display()))
+        }
+        e => Error::new(ErrorKind::Decode, format!("cannot decode image {}: {e}", path.display())),
+    };
     let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
         .with_guessed_format()
         .map_err(|e| Error::with_source(ErrorKind::Io, format!("cannot read image {}", path.display()), e))?;

@@ -60,6 +60,10 @@ fn truncated_corrupt_empty_and_huge_images_are_decode_errors() {
         assert!(matches!(e.kind(), ErrorKind::Decode | ErrorKind::Io), "{name}: {e}");
         assert!(e.to_string().contains(name), "error names the file: {e}");
     }
+    let e = load_image(&tmp("empty2.png", b"")).unwrap_err();
+    assert!(e.to_string().contains("empty file"), "{e}");
+    let e = load_image(&tmp("text2.jpg", b"this is not a jpeg")).unwrap_err();
+    assert!(e.to_string().contains("not a video or image we recognise"), "{e}");
     let e = load_image(std::path::Path::new("/no/such/file.png")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io);
 }

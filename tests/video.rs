@@ -201,7 +201,23 @@ fn truncated_empty_garbage_and_trackless_files_are_typed_errors() {
     }
     let half = VideoReader::from_bytes(good[..good.len() / 2].to_vec()).unwrap_err();
     assert_eq!(half.kind(), ErrorKind::Decode, "{half}");
-    assert_eq!(VideoReader::from_bytes(Vec::new()).unwrap_err().kind(), ErrorKind::Unsupported);
+    let empty = VideoReader::from_bytes(Vec::new()).unwrap_err();
+    assert_eq!(empty.kind(), ErrorKind::Decode);
+    assert!(empty.to_string().contains("empty file"), "{empty}");
+    // Files: an empty one and one that is no video at all say so, and do not ask for FFmpeg.
+    let dir = std::env::temp_dir().join(format!("liveface-badvideo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes, want) in [
+        ("empty.mp4", Vec::new(), "empty file"),
+        ("notes.mp4", b"just some text, not a video at all".to_vec(), "not a video or image we recognise"),
+    ] {
+        let p = dir.join(name);
+        std::fs::write(&p, &bytes).unwrap();
+        let e = VideoReader::open(&p).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Decode, "{name}: {e}");
+        assert!(e.to_string().contains(want) && e.to_string().contains(name), "{name}: {e}");
+        assert!(!e.to_string().contains("FFmpeg"), "{name}: {e}");
+    }
     let garbage: Vec<u8> = (0..10_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
     assert!(VideoReader::from_bytes(garbage).is_err());
     // An MP4 header with a garbage body.

@@ -127,6 +127,30 @@ pub fn probe_tracks(data: &[u8]) -> Result<Vec<TrackSummary>> {
         .collect())
 }
 
+/// The container a file's first bytes announce, for the ones FFmpeg reads and we do not.
+fn container_name(b: &[u8]) -> Option<&'static str> {
+    let at = |o: usize, m: &[u8]| b.len() >= o + m.len() && &b[o..o + m.len()] == m;
+    Some(if at(0, b"RIFF") && at(8, b"AVI ") {
+        "AVI"
+    } else if at(0, &[0x1A, 0x45, 0xDF, 0xA3]) {
+        "Matroska/WebM"
+    } else if at(0, &[0, 0, 1, 0xBA]) || at(0, &[0, 0, 1, 0xB3]) {
+        "MPEG program stream"
+    } else if b.len() > 188 && b[0] == 0x47 && b[188] == 0x47 {
+        "MPEG transport stream"
+    } else if at(0, b"FLV") {
+        "FLV"
+    } else if at(0, b"OggS") {
+        "Ogg"
+    } else if at(0, &[0x30, 0x26, 0xB2, 0x75]) {
+        "ASF/WMV"
+    } else if at(0, &[0, 0, 0, 1]) || at(0, &[0, 0, 1]) {
+        "raw H.264/HEVC"
+    } else {
+        return None;
+    })
+}
+
 /// Whether a path looks like a video file by its extension.
 pub fn is_video_path(p: &Path) -> bool {
     const EXT: [&str; 12] = ["mp4", "mov", "m4v", "3gp", "avi", "mpg", "mpeg", "webm", "mkv", "hevc", "ts", "flv"];
@@ -169,6 +193,9 @@ impl VideoReader {
                 Error::new(e.kind(), format!("{}: {}", e.message(), path.display()))
             }
         };
+        if bytes.is_empty() {
+            return Err(named(Error::new(ErrorKind::Decode, "empty file")));
+        }
         if mp4::looks_like_mp4(&bytes) {
             let movie = mp4::parse(&bytes).map_err(named)?;
             let Some(track) = movie.video() else {
@@ -200,7 +227,17 @@ impl VideoReader {
             }
             return Self::fallback(path, Some(info));
         }
-        Self::fallback(path, None)
+        let known = container_name(&bytes);
+        match Self::fallback(path, None) {
+            // An unknown file that FFmpeg could not open either (or no FFmpeg): say so,
+            // rather than blaming a missing feature.
+            Err(e) if known.is_none() => Err(named(Error::with_source(
+                ErrorKind::Decode,
+                "not a video or image we recognise",
+                e,
+            ))),
+            r => r,
+        }
     }
 
     #[cfg(feature = "ffmpeg")]
@@ -221,6 +258,9 @@ impl VideoReader {
             Some(i) => format!("video codec '{}'", i.codec),
             None => "this container".to_string(),
         };
+        if path.as_os_str().is_empty() {
+            return Err(Error::new(ErrorKind::Unsupported, "only MP4/MOV with H.264 can be decoded from memory"));
+        }
         Err(Error::new(
             ErrorKind::Unsupported,
             format!(
