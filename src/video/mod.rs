@@ -231,11 +231,9 @@ impl VideoReader {
         match Self::fallback(path, None) {
             // An unknown file that FFmpeg could not open either (or no FFmpeg): say so,
             // rather than blaming a missing feature.
-            Err(e) if known.is_none() => Err(named(Error::with_source(
-                ErrorKind::Decode,
-                "not a video or image we recognise",
-                e,
-            ))),
+            Err(e) if known.is_none() => {
+                Err(named(Error::with_source(ErrorKind::Decode, "not a video or image we recognise", e)))
+            }
             r => r,
         }
     }
