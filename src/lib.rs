@@ -1,27 +1,40 @@
 //! # liveface
 //!
-//! On-device face liveness engine: frames in any common camera layout, BlazeFace
-//! detection, 468-point face mesh and iris tracking through ONNX Runtime, per-frame
-//! liveness signals (eye and mouth openness, head pose, face size, light, sharpness) with
-//! per-stage timings, and liveness [`Session`]s: action (blink, open mouth, nod, shake)
-//! and silent (MiniFASNet anti-spoofing fused with planar-motion, spectrum and edge cues,
-//! [`checks::silent`]), with the request for the cloud API ([`package`]).
+//! On-device face liveness engine: it runs before a selfie video goes to a cloud
+//! face-verification API. Camera frames in any common layout go into a [`Session`]
+//! (one attempt by one person): BlazeFace detection, 468-point mesh and iris tracking
+//! through ONNX Runtime, a quality gate, and the mode's [`Check`]s — action (blink, open
+//! mouth, nod, shake) or silent (MiniFASNet anti-spoofing fused with planar-motion,
+//! spectrum and edge cues) — end in an [`Outcome`] with a reason mapped onto the API's
+//! `FailedOperation.*` codes. [`package::Packager`] turns a passed outcome into the
+//! request for the compare API (best frame, evidence video, body).
 //!
 //! ```no_run
-//! use liveface::{Engine, FrameRef, PixelFormat};
+//! use liveface::{parse_actions, Engine, FrameRef, PixelFormat, Session, SessionConfig};
 //! # fn main() -> liveface::Result<()> {
 //! let engine = Engine::new()?; // embedded models, pinned ONNX Runtime
-//! let mut tracker = engine.tracker();
-//! let (w, h) = (640, 480);
-//! let pixels = vec![0u8; w * h * 3]; // camera memory
-//! let frame = FrameRef::new(&pixels, w as u32, h as u32, PixelFormat::Rgb8)?.at_us(0);
-//! let report = tracker.process(&frame)?;
-//! if let Some(face) = &report.face {
-//!     println!("eyes {:.2}/{:.2}, yaw {:.0}°", face.eyes[0].openness, face.eyes[1].openness, face.pose.yaw);
+//! let mut session = Session::new(&engine, SessionConfig::action(parse_actions("2,1")?))?;
+//! let (w, h) = (640u32, 480u32);
+//! # let camera_frames: Vec<(Vec<u8>, i64)> = Vec::new();
+//! for (pixels, t_us) in camera_frames {
+//!     let frame = FrameRef::new(&pixels, w, h, PixelFormat::Rgb8)?.at_us(t_us);
+//!     let (_report, events) = session.push(&frame)?;
+//!     for e in events {
+//!         println!("{} / {}", e.en, e.zh); // prompts for the person
+//!     }
+//!     if session.is_finished() {
+//!         break;
+//!     }
 //! }
+//! let outcome = session.finish();
+//! println!("passed {}, API code {:?}", outcome.passed, outcome.api_code);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! `examples/session.rs` runs an action and a silent session over a clip and writes the
+//! package. The per-frame tracker is available on its own ([`Engine::tracker`],
+//! [`Tracker::process`] -> [`FrameReport`]) for apps that only want landmarks and signals.
 //!
 //! ## Crate features
 //! - `fetch-runtime` (default): download the pinned official ONNX Runtime 1.31.1 (PyPI

@@ -5,184 +5,25 @@
 //! or more [`Check`]s run in sequence ([`crate::checks`]); the first failure ends the
 //! session with a reason that maps onto the cloud API's `FailedOperation.*` codes.
 
+mod config;
+mod identity;
+
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::checks::action::{Action, ActionThresholds, Baseline};
-use crate::checks::silent::{SilentConfig, SilentReport};
-use crate::checks::{
-    ActionCheck, AudioChunk, Check, CheckReport, DisplayAck, Emit, Ending, FrameCtx, SilentCheck, Status,
-};
+use crate::checks::action::Baseline;
+use crate::checks::silent::SilentReport;
+use crate::checks::{AudioChunk, Check, CheckReport, DisplayAck, Emit, Ending, FrameCtx, Status};
 pub use crate::checks::{Event, EventKind, Prompt, Reason, StepResult};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameRef;
 pub use crate::quality::BestFrame;
-use crate::quality::{self, BestFrames, QualityConfig, QualityIssue};
-use crate::track::{FaceReport, FrameReport, Tracker, TrackerConfig};
-
-/// Liveness modes (the API's `LivenessType` and the app SDK's extra modes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Mode {
-    /// `ACTION`: blink, open mouth, nod, shake head, in a given order.
-    Action,
-    /// `SILENT`: look at the camera for 2-3 s; passive anti-spoofing and temporal cues.
-    Silent,
-}
-
-impl Mode {
-    /// The API's `LivenessType` for this mode.
-    pub fn liveness_type(self) -> &'static str {
-        match self {
-            Mode::Action => "ACTION",
-            Mode::Silent => "SILENT",
-        }
-    }
-}
-
-impl std::str::FromStr for Mode {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Mode> {
-        match s.to_ascii_lowercase().as_str() {
-            "action" => Ok(Mode::Action),
-            "silent" => Ok(Mode::Silent),
-            other => Err(Error::new(ErrorKind::Config, format!("unknown mode {other:?} (action or silent)"))),
-        }
-    }
-}
-
-/// Session settings. Start from [`SessionConfig::action`] or [`SessionConfig::silent`]
-/// and change what you need (fields are public; the struct may gain fields).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct SessionConfig {
-    /// The mode.
-    pub mode: Mode,
-    /// Actions in order (action mode).
-    pub actions: Vec<Action>,
-    /// Whole-session limit from the first frame (ms). Default 10 s, as the API's SDK.
-    pub timeout_ms: i64,
-    /// Limit for each step from its start (ms); `None` leaves only the session timeout.
-    pub step_timeout_ms: Option<i64>,
-    /// Good frames needed to learn the neutral face before the first step (ms).
-    pub calibration_ms: i64,
-    /// A track lost for longer than this mid-step restarts the step (ms).
-    pub max_face_gap_ms: i64,
-    /// Action thresholds.
-    pub thresholds: ActionThresholds,
-    /// Quality limits.
-    pub quality: QualityConfig,
-    /// Tracker settings.
-    pub tracker: TrackerConfig,
-    /// Best frames to keep (1..=10).
-    pub best_frames: usize,
-    /// Silent-mode settings.
-    pub silent: SilentConfig,
-}
-
-impl SessionConfig {
-    /// An action session with default limits.
-    pub fn action(actions: Vec<Action>) -> SessionConfig {
-        SessionConfig {
-            mode: Mode::Action,
-            actions,
-            timeout_ms: 10_000,
-            step_timeout_ms: None,
-            calibration_ms: 400,
-            max_face_gap_ms: 400,
-            thresholds: ActionThresholds::default(),
-            quality: QualityConfig::default(),
-            tracker: TrackerConfig { detect_interval: 5, ..TrackerConfig::default() },
-            best_frames: 5,
-            silent: SilentConfig::default(),
-        }
-    }
-
-    /// A silent session with default limits: 3 s of good frames (2 s at least) within 10 s.
-    /// Also the [`Default`].
-    pub fn silent() -> SessionConfig {
-        SessionConfig { mode: Mode::Silent, actions: Vec::new(), ..SessionConfig::action(Vec::new()) }
-    }
-
-    /// Sets the whole-session timeout (ms).
-    #[must_use]
-    pub fn with_timeout_ms(mut self, ms: i64) -> SessionConfig {
-        self.timeout_ms = ms;
-        self
-    }
-
-    /// Sets the per-step timeout (ms).
-    #[must_use]
-    pub fn with_step_timeout_ms(mut self, ms: Option<i64>) -> SessionConfig {
-        self.step_timeout_ms = ms;
-        self
-    }
-
-    /// Silent mode: decide after this much good-quality video (ms); the minimum follows
-    /// when it is larger.
-    #[must_use]
-    pub fn with_silent_ms(mut self, ms: i64) -> SessionConfig {
-        self.silent.good_ms = ms;
-        self.silent.min_good_ms = self.silent.min_good_ms.min(ms);
-        self
-    }
-
-    /// The checks this configuration runs, in order.
-    fn checks(&self, engine: Option<&Engine>) -> Vec<Box<dyn Check>> {
-        match self.mode {
-            Mode::Action => vec![Box::new(ActionCheck::new(
-                &self.actions,
-                self.thresholds,
-                self.calibration_ms,
-                self.step_timeout_ms,
-            ))],
-            Mode::Silent => vec![Box::new(SilentCheck::new(engine.cloned(), self.silent.clone()))],
-        }
-    }
-
-    fn validate(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::new(ErrorKind::Config, m));
-        self.validate_shared()?;
-        if self.mode == Mode::Silent {
-            let sc = &self.silent;
-            if !(500..=60_000).contains(&sc.min_good_ms) || sc.good_ms < sc.min_good_ms || sc.good_ms > 60_000 {
-                return bad(format!(
-                    "silent good time {} ms / minimum {} ms out of range (500..=60000, minimum <= good time)",
-                    sc.good_ms, sc.min_good_ms
-                ));
-            }
-            if !(1..=10).contains(&sc.model_frames) {
-                return bad(format!("silent model_frames must be 1..=10, got {}", sc.model_frames));
-            }
-        } else if self.actions.is_empty() || self.actions.len() > 4 {
-            return bad(format!("an action session needs 1 to 4 actions, got {}", self.actions.len()));
-        }
-        Ok(())
-    }
-
-    fn validate_shared(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::new(ErrorKind::Config, m));
-        if !(1_000..=600_000).contains(&self.timeout_ms) || !(0..=5_000).contains(&self.calibration_ms) {
-            return bad(format!(
-                "timeout {} ms / calibration {} ms out of range",
-                self.timeout_ms, self.calibration_ms
-            ));
-        }
-        if !(1..=10).contains(&self.best_frames) {
-            return bad(format!("best_frames must be 1..=10, got {}", self.best_frames));
-        }
-        Ok(())
-    }
-}
-
-impl Default for SessionConfig {
-    fn default() -> Self {
-        SessionConfig::silent()
-    }
-}
+use crate::quality::{self, BestFrames, QualityIssue};
+use crate::track::{FrameReport, Tracker};
+pub use config::{Mode, SessionConfig};
+use identity::Identity;
 
 /// How the session ended.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -235,65 +76,6 @@ pub struct Session {
     issue_counts: HashMap<QualityIssue, usize>,
     best: BestFrames,
     outcome: Option<Outcome>,
-}
-
-/// The same-face rule: the face's proportions are learned from the first
-/// `calibration_ms` of good frames; a re-acquired track with other proportions is
-/// another person.
-#[derive(Debug, Default)]
-struct Identity {
-    samples: Vec<(i64, [f32; 2])>,
-    shape: Option<[f32; 2]>,
-    id: Option<u64>,
-}
-
-impl Identity {
-    /// `Err(())` when a different face appeared.
-    fn check(&mut self, f: &FaceReport) -> std::result::Result<(), ()> {
-        if let (Some(id), Some(reference)) = (self.id, self.shape) {
-            if f.id != id {
-                let sh = shape(f);
-                let change =
-                    ((sh[0] - reference[0]).abs() / reference[0]).max((sh[1] - reference[1]).abs() / reference[1]);
-                if change > 0.15 {
-                    return Err(());
-                }
-                self.id = Some(f.id);
-            }
-        }
-        Ok(())
-    }
-
-    /// Learns from a frame that passed (`Some`) or failed (`None`) the gate.
-    fn learn(&mut self, t_us: i64, good: Option<&FaceReport>, calibration_ms: i64) {
-        if self.shape.is_some() {
-            return;
-        }
-        let Some(f) = good else {
-            self.samples.clear();
-            return;
-        };
-        self.samples.push((t_us, shape(f)));
-        if (t_us - self.samples[0].0) / 1000 >= calibration_ms && self.samples.len() >= 3 {
-            let mut shapes: Vec<[f32; 2]> = self.samples.iter().map(|c| c.1).collect();
-            shapes.sort_by(|a, b| a[0].total_cmp(&b[0]));
-            self.shape = Some(shapes[shapes.len() / 2]);
-            self.id = Some(f.id);
-        }
-    }
-}
-
-/// Face proportions that do not change with pose much: eye distance over face width and
-/// nose-to-chin over face height. A different person changes them.
-fn shape(f: &FaceReport) -> [f32; 2] {
-    let lm = &f.landmarks;
-    if lm.len() < 468 {
-        return [1.0, 1.0];
-    }
-    let d = |a: usize, b: usize| ((lm[a][0] - lm[b][0]).powi(2) + (lm[a][1] - lm[b][1]).powi(2)).sqrt();
-    let w = d(234, 454).max(1.0);
-    let h = d(10, 152).max(1.0);
-    [d(33, 263) / w, d(1, 152) / h]
 }
 
 impl Session {
