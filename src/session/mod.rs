@@ -196,7 +196,7 @@ impl Session {
         if self.outcome.is_none() {
             let t = self.last_us.unwrap_or(0);
             let status = self.finish_current(t);
-            self.end(status);
+            self.end(t, status);
         }
         self.outcome.clone().unwrap_or_else(|| self.make_outcome(false, None))
     }
@@ -224,8 +224,7 @@ impl Session {
     }
 
     /// Ends with `status` (`Running` counts as a failure to finish).
-    fn end(&mut self, status: Status) -> Option<Event> {
-        let t = self.last_us.unwrap_or(0);
+    fn end(&mut self, t: i64, status: Status) -> Option<Event> {
         let reason = match status {
             Status::Passed => None,
             Status::Failed(r) => Some(r),
@@ -299,8 +298,7 @@ impl Session {
         let index = self.frames;
         self.frames += 1;
         if self.last_us.is_some_and(|last| t <= last) {
-            self.last_us = Some(t);
-            out.extend(self.end(Status::Failed(Reason::TimestampsNotIncreasing)));
+            out.extend(self.end(t, Status::Failed(Reason::TimestampsNotIncreasing)));
             return out;
         }
         self.last_us = Some(t);
@@ -308,7 +306,7 @@ impl Session {
         let remaining = self.config.timeout_ms - (t - start) / 1000;
         if remaining <= 0 {
             let status = self.finish_current(t);
-            out.extend(self.end(status));
+            out.extend(self.end(t, status));
             return out;
         }
         if remaining <= 3_000 && !self.warned {
@@ -331,7 +329,7 @@ impl Session {
         if let Some(f) = &r.face {
             if self.identity.check(f).is_err() {
                 self.apply(t, emits, &mut out);
-                out.extend(self.end(Status::Failed(Reason::FaceChanged)));
+                out.extend(self.end(t, Status::Failed(Reason::FaceChanged)));
                 return out;
             }
             if self.last_face_us.is_some_and(|l| (t - l) / 1000 > self.config.max_face_gap_ms) {
@@ -347,12 +345,12 @@ impl Session {
         self.apply(t, emits, &mut out);
         match status {
             Status::Running => {}
-            Status::Failed(_) => out.extend(self.end(status)),
+            Status::Failed(_) => out.extend(self.end(t, status)),
             Status::Passed => {
                 self.current += 1;
                 self.started = false;
                 if self.current >= self.checks.len() {
-                    out.extend(self.end(Status::Passed));
+                    out.extend(self.end(t, Status::Passed));
                 }
             }
         }
