@@ -92,6 +92,14 @@ fn crops_match_opencv_reference() {
     }
     eprintln!("crops: {exact}/{checked} identical to OpenCV (sha256), worst stored-crop difference {worst}");
     assert!(checked >= 8, "too few crops checked");
+    let expected: usize = g["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| sample_path(s).is_file())
+        .map(|s| s["crops"].as_array().unwrap().len() * SCALES.len())
+        .sum();
+    assert_eq!(checked, expected, "every crop of every present picture was checked");
     assert_eq!(exact, checked, "every crop is bit-identical to cv2.resize INTER_LINEAR");
 }
 

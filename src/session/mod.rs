@@ -76,6 +76,7 @@ pub struct Session {
     issue_counts: HashMap<QualityIssue, usize>,
     best: BestFrames,
     outcome: Option<Outcome>,
+    emits: Vec<Emit>,
 }
 
 impl Session {
@@ -133,6 +134,7 @@ impl Session {
             warned: false,
             issue_counts: HashMap::new(),
             outcome: None,
+            emits: Vec::new(),
         }
     }
 
@@ -274,8 +276,9 @@ impl Session {
         }
     }
 
-    fn apply(&mut self, t: i64, emits: Vec<Emit>, out: &mut Vec<Event>) {
-        for e in emits {
+    /// Turns what the check emitted into events; the buffer goes back for the next frame.
+    fn apply(&mut self, t: i64, mut emits: Vec<Emit>, out: &mut Vec<Event>) {
+        for e in emits.drain(..) {
             match e {
                 Emit::Event(kind) => out.push(Event::new(t, kind)),
                 Emit::PromptShown(p) => self.prompt = Some(p),
@@ -287,6 +290,7 @@ impl Session {
                 }
             }
         }
+        self.emits = emits;
     }
 
     fn advance(&mut self, r: &FrameReport, frame: Option<&FrameRef>) -> Vec<Event> {
@@ -319,7 +323,7 @@ impl Session {
             *self.issue_counts.entry(i).or_default() += 1;
         }
 
-        let mut emits = Vec::new();
+        let mut emits = std::mem::take(&mut self.emits);
         let mut ctx = FrameCtx { t_us: t, index, report: r, issue, frame, best: &mut self.best, emits: &mut emits };
         if !self.started {
             self.started = true;
