@@ -29,8 +29,11 @@ enum Cmd {
     Submit(cli::api::SubmitArgs),
     /// Fetch a challenge: `action` (GetActionSequence) or `code` (GetLiveCode) (feature `paas`).
     Challenge(cli::api::ChallengeArgs),
+    /// Measure the engine on a camera (feature `camera`) or a clip paced in real time:
+    /// capture rate and jitter, latency, stages, drops, CPU, memory; bench.json and charts.
+    Bench(cli::bench::BenchArgs),
     /// Show the ONNX Runtime and models in use.
-    Info,
+    Info(cli::api::InfoArgs),
     /// List cameras (needs the `camera` feature).
     Cameras,
 }
@@ -39,7 +42,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let res = match cli.cmd {
         Cmd::Analyze(a) => cli::analyze::analyze(a),
-        Cmd::Info => cli::api::info(),
+        Cmd::Info(a) => cli::api::info(a),
+        Cmd::Bench(a) => cli::bench::bench(a),
         Cmd::Precheck(a) => cli::session::precheck(a),
         Cmd::Eval(a) => cli::eval::eval(a),
         Cmd::Live(a) => cli::session::live(a),

@@ -112,7 +112,8 @@ fn analyze_directory_of_videos_in_parallel_with_a_corrupt_file() {
     }
     std::fs::write(dir.join("broken.mp4"), &clip[..clip.len() / 2]).unwrap();
     let out = liveface().arg("analyze").arg(&dir).args(["--jobs", "2"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // One file failed: the run fails (exit 1), after every other file was analysed.
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     // Piped: no progress bar on stderr.
     assert!(!String::from_utf8_lossy(&out.stderr).contains("videos"), "{}", String::from_utf8_lossy(&out.stderr));
     let l = lines(&out.stdout);
@@ -177,14 +178,107 @@ fn precheck_fails_a_still_photo_clip_with_the_action_reason_and_live_replays_it(
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("blink / 请眨眼"), "{text}");
-    assert!(text.contains("ActionCloseEye"), "{text}");
+    // Piped: JSON Lines, every event then the outcome.
+    let l = lines(&out.stdout);
+    assert!(l.iter().any(|e| e["kind"] == "step_started" && e["en"] == "blink" && e["zh"] == "请眨眼"), "{l:?}");
+    assert_eq!(l.last().unwrap()["outcome"]["api_code"], "FailedOperation.ActionCloseEye");
 
     // Bad action strings are clear errors.
     let out = liveface().arg("precheck").arg(&clip).args(["--actions", "9"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown action code"));
+}
+
+/// The live screen as a person sees it, in a real terminal (tmux), from a clip.
+#[cfg(feature = "video")]
+#[test]
+fn live_on_a_terminal_shows_one_screen_and_a_readable_verdict() {
+    if std::process::Command::new("tmux").arg("-V").output().is_err() {
+        common::skip("tmux (the live screen test needs a terminal)");
+        return;
+    }
+    let clip = still_clip(2);
+    let name = format!("liveface-test-{}", std::process::id());
+    let cmd = format!(
+        "{} live --actions 2 --timeout-ms 1500 --source {}; sleep 20",
+        env!("CARGO_BIN_EXE_liveface"),
+        clip.display()
+    );
+    let ok = Command::new("tmux")
+        .args(["new-session", "-d", "-s", &name, "-x", "100", "-y", "20", &cmd])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "tmux starts");
+    let mut screen = String::new();
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &name]).output().unwrap();
+        screen = String::from_utf8_lossy(&out.stdout).into_owned();
+        if screen.contains("FAILED") {
+            break;
+        }
+    }
+    let _ = Command::new("tmux").args(["kill-session", "-t", &name]).status();
+    assert!(screen.contains("liveface live - actions 2"), "{screen}");
+    assert!(screen.contains("time left"), "{screen}");
+    assert!(screen.contains("FAILED") && screen.contains("no blink detected"), "{screen}");
+    assert!(screen.contains("FailedOperation.ActionCloseEye"), "{screen}");
+    assert!(!screen.contains("{\""), "no JSON on the screen: {screen}");
+}
+
+/// `liveface bench --source` on a frame directory paced in real time.
+#[test]
+fn bench_from_a_source_writes_a_report_and_charts() {
+    let dir = std::env::temp_dir().join(format!("liveface-bench-{}", std::process::id()));
+    let frames = dir.join("frames");
+    std::fs::create_dir_all(&frames).unwrap();
+    for i in 0..20 {
+        std::fs::copy(common::asset("astronaut.png"), frames.join(format!("{i:04}.png"))).unwrap();
+    }
+    let out_dir = dir.join("report");
+    let out = liveface()
+        .args(["bench", "--fps", "10", "--seconds", "2.5", "--mode", "silent", "--source"])
+        .arg(&frames)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("capture") && text.contains("latency") && text.contains("dropped"), "{text}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(out_dir.join("bench.json")).unwrap()).unwrap();
+    let cap = &r["capture"];
+    let (frames_in, dropped, processed) =
+        (cap["frames"].as_u64().unwrap(), cap["dropped"].as_u64().unwrap(), r["processed"].as_u64().unwrap());
+    assert!((20..=26).contains(&frames_in), "10 fps for 2.5 s, the directory looped: {frames_in}");
+    assert_eq!(processed + dropped, frames_in, "every frame is tracked or counted as dropped");
+    assert!((cap["fps"].as_f64().unwrap() - 10.0).abs() < 1.5, "{cap}");
+    assert!(cap["interval_ms"]["p50"].as_f64().unwrap() > 90.0);
+    let l = &r["latency_ms"];
+    assert!(l["p50"].as_f64().unwrap() > 0.0 && l["p50"].as_f64() <= l["p95"].as_f64());
+    assert!(r["stages"]["mesh"]["runs"].as_u64().unwrap() > 0);
+    assert!(r["peak_rss_mib"].as_f64().unwrap() > 10.0);
+    assert!(r["cpu_ms_per_frame"].as_f64().unwrap() > 0.0);
+    for png in ["latency.png", "timeline.png"] {
+        let img = image::open(out_dir.join(png)).unwrap();
+        assert_eq!((img.width(), img.height()), (640, 400), "{png}");
+    }
+    // No camera (or no camera support): a clear error, not a hang.
+    let out = liveface().args(["bench", "--camera", "9", "--seconds", "1", "--out"]).arg(&out_dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).to_lowercase().contains("camera"));
+}
+
+#[test]
+fn info_is_structured() {
+    let out = liveface().arg("info").output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let models = v["manifest"]["model"].as_array().expect("the manifest as JSON, not a TOML string");
+    assert_eq!(models.len(), 3);
+    assert_eq!(models[0]["kind"], "detector");
+    assert!(v["runtime"]["path"].as_str().unwrap().contains("onnxruntime"));
 }
 
 #[cfg(feature = "video")]

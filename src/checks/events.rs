@@ -126,6 +126,7 @@ impl Reason {
 /// Prompts for the person, with stable codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Prompt {
     /// Move closer.
     MoveCloser,
@@ -206,6 +207,7 @@ impl Prompt {
 /// What happened, for the app to show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EventKind {
     /// Tell the person something (shown until the next prompt).
     Prompt {

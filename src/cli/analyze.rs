@@ -368,5 +368,6 @@ fn analyze_video_dir(a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let done = serde_json::json!({"batch": {"path": a.path.display().to_string(), "files": n, "failed": bad,
         "jobs": a.jobs, "wall_ms": t_wall.elapsed().as_secs_f64() * 1e3}});
     println!("{done}");
-    Ok(if bad == n { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    // Any failed file fails the run (the batch line says how many).
+    Ok(if bad > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

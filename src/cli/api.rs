@@ -51,15 +51,51 @@ pub struct ChallengeArgs {
     conn: ConnArgs,
 }
 
-pub fn info() -> anyhow::Result<ExitCode> {
+#[derive(clap::Args)]
+pub struct InfoArgs {
+    /// JSON even on a terminal.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The runtime and models in use: a table on a terminal, JSON otherwise (or with --json).
+pub fn info(a: InfoArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
     let t = Instant::now();
     let engine = Engine::new()?;
-    let out = serde_json::json!({
-        "runtime": engine.runtime(),
-        "engine_load_ms": t.elapsed().as_secs_f64() * 1e3,
-        "manifest": liveface::MODEL_MANIFEST,
-    });
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    let load_ms = t.elapsed().as_secs_f64() * 1e3;
+    let manifest: toml::Value = toml::from_str(liveface::MODEL_MANIFEST).context("the embedded manifest")?;
+    let manifest = serde_json::to_value(&manifest)?;
+    if a.json || !std::io::stdout().is_terminal() {
+        let out = serde_json::json!({"runtime": engine.runtime(), "engine_load_ms": load_ms, "manifest": manifest});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rt = engine.runtime();
+    println!("liveface {}", env!("CARGO_PKG_VERSION"));
+    println!("ONNX Runtime  {} ({})", rt.path.display(), rt.origin);
+    println!("engine load   {load_ms:.1} ms");
+    let src = &manifest["source"];
+    println!(
+        "models from   {} ({}), licence {}",
+        src["package"].as_str().unwrap_or("?"),
+        src["registry"].as_str().unwrap_or("?"),
+        src["license"].as_str().unwrap_or("?")
+    );
+    println!();
+    println!("{:<9} {:<28} {:<20} {}", "model", "file", "input", "sha256");
+    for m in manifest["model"].as_array().into_iter().flatten() {
+        let shape =
+            m["input"]["shape"].as_array().map(|s| s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x"));
+        println!(
+            "{:<9} {:<28} {:<20} {}",
+            m["kind"].as_str().unwrap_or("?"),
+            m["file"].as_str().unwrap_or("?"),
+            shape.unwrap_or_default(),
+            m["sha256"].as_str().map(|s| &s[..16.min(s.len())]).unwrap_or("?")
+        );
+    }
+    println!("\n(--json for everything, including each model's source and outputs)");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod analyze;
 pub mod api;
+pub mod bench;
 pub mod eval;
 pub mod session;
 pub mod spoof;

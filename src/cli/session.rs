@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use liveface::package::RequestTarget;
@@ -50,14 +50,14 @@ pub struct SessionArgs {
     /// Action sequence: mainland "1,2"/"2,1" (1 open mouth, 2 close eyes) or
     /// international codes (1 open mouth, 2 blink, 3 nod, 4 shake head).
     #[arg(long, default_value = "1,2")]
-    actions: String,
+    pub actions: String,
     /// Session timeout from the first frame (ms).
     #[arg(long, default_value_t = 10_000)]
     timeout_ms: i64,
 }
 
 impl SessionArgs {
-    fn config(&self) -> anyhow::Result<SessionConfig> {
+    pub fn config(&self) -> anyhow::Result<SessionConfig> {
         let c = match Mode::from(self.mode) {
             Mode::Silent => SessionConfig::silent().with_silent_ms(self.silent_ms),
             _ => SessionConfig::action(liveface::parse_actions(&self.actions)?),
@@ -65,7 +65,7 @@ impl SessionArgs {
         Ok(c.with_timeout_ms(self.timeout_ms))
     }
 
-    fn engine(&self) -> anyhow::Result<liveface::Engine> {
+    pub fn engine(&self) -> anyhow::Result<liveface::Engine> {
         engine_with(self.antispoof_models.as_deref(), self.allow_unpinned_models)
     }
 }
@@ -153,6 +153,9 @@ pub struct LiveArgs {
     /// Play this clip in real time instead of a camera.
     #[arg(long)]
     source: Option<PathBuf>,
+    /// JSON Lines (every event, then the outcome) even on a terminal.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
@@ -267,60 +270,196 @@ mod pack {
     }
 }
 
-/// Runs a session on frames as they come, printing prompts when they change. Frames
-/// from a clip are paced in real time.
+/// What the live screen shows, updated from events and frames.
+#[derive(Default)]
+struct Screen {
+    title: String,
+    prompt: Option<(&'static str, &'static str)>,
+    step: Option<(usize, usize)>,
+    remaining_s: f64,
+    fps: f64,
+    face: bool,
+    last_draw: Option<Instant>,
+}
+
+impl Screen {
+    fn draw(&mut self, out: &mut dyn Write, force: bool) -> std::io::Result<()> {
+        if !force && self.last_draw.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
+            return Ok(());
+        }
+        self.last_draw = Some(Instant::now());
+        let (en, zh) = self.prompt.unwrap_or(("get ready", "准备"));
+        let steps = match self.step {
+            Some((done, total)) => {
+                let bar: String = (0..total).map(|i| if i < done { '#' } else { '.' }).collect();
+                format!("step {} of {}  [{bar}]", (done + 1).min(total), total)
+            }
+            None => String::new(),
+        };
+        // Home, clear screen, then the lines; bold reverse video for the prompt.
+        write!(out, "\x1b[H\x1b[2J")?;
+        writeln!(out, " {}\r", self.title)?;
+        writeln!(out, "\r")?;
+        writeln!(out, "      \x1b[1;7m  {}  \x1b[0m\r", en.to_uppercase())?;
+        writeln!(out, "      {zh}\r")?;
+        writeln!(out, "\r")?;
+        writeln!(out, " {steps:<32} time left {:>4.1} s\r", self.remaining_s.max(0.0))?;
+        writeln!(out, " face {:<10} {:>5.1} frames/s\r", if self.face { "tracked" } else { "not found" }, self.fps)?;
+        out.flush()
+    }
+}
+
+/// Where a live session's progress goes: a redrawn screen for a person at a terminal, or
+/// JSON Lines (every event, then the outcome) for programs.
+enum LiveOut<'a> {
+    Screen(Screen, &'a mut dyn Write),
+    Json(&'a mut dyn Write),
+}
+
+impl LiveOut<'_> {
+    fn frame(
+        &mut self,
+        report: &liveface::FrameReport,
+        events: &[liveface::Event],
+        timeout_ms: i64,
+        t0: i64,
+        fps: f64,
+    ) -> anyhow::Result<()> {
+        match self {
+            LiveOut::Json(out) => {
+                for e in events {
+                    write_line(*out, e)?;
+                }
+            }
+            LiveOut::Screen(screen, out) => {
+                let mut force = false;
+                for e in events {
+                    use liveface::EventKind as K;
+                    match &e.kind {
+                        K::Prompt { .. } | K::StepStarted { .. } | K::Finished { .. } => {
+                            screen.prompt = Some((e.en, e.zh))
+                        }
+                        _ => {}
+                    }
+                    if let K::StepStarted { index, .. } = &e.kind {
+                        screen.step = screen.step.map(|(_, total)| (*index, total));
+                    }
+                    if let K::Progress { done, total } = &e.kind {
+                        screen.step = Some((*done, *total));
+                    }
+                    force = true;
+                }
+                screen.remaining_s = (timeout_ms - (report.timestamp_us - t0) / 1000) as f64 / 1e3;
+                screen.face = report.face.is_some();
+                screen.fps = fps;
+                screen.draw(*out, force)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, o: &Outcome) -> anyhow::Result<()> {
+        match self {
+            LiveOut::Json(out) => write_line(*out, &serde_json::json!({ "outcome": o })),
+            LiveOut::Screen(screen, out) => {
+                screen.draw(*out, true)?;
+                writeln!(out, "\r")?;
+                if o.passed {
+                    writeln!(out, " \x1b[1;32mPASSED\x1b[0m  {} / {}\r", o.en, o.zh)?;
+                } else {
+                    writeln!(
+                        out,
+                        " \x1b[1;31mFAILED\x1b[0m  {} / {}  ({})\r",
+                        o.en,
+                        o.zh,
+                        o.api_code.unwrap_or("no API code")
+                    )?;
+                }
+                writeln!(out, " {} frames in {:.1} s\r", o.frames, o.duration_ms as f64 / 1e3)?;
+                Ok(out.flush()?)
+            }
+        }
+    }
+}
+
+/// Runs a session on frames as they come. Frames from a clip are paced in real time.
 fn run_live(
     frames: &mut dyn Iterator<Item = liveface::Result<OwnedFrame>>,
     session: &mut Session,
-    out: &mut dyn Write,
+    out: &mut LiveOut,
     realtime: bool,
 ) -> anyhow::Result<Outcome> {
     let start = Instant::now();
+    let timeout_ms = session.config().timeout_ms;
     let mut first_ts = None;
+    let mut recent: std::collections::VecDeque<Instant> = Default::default();
     for frame in frames {
         let frame = frame?;
+        let t0 = *first_ts.get_or_insert(frame.timestamp_us);
         if realtime {
-            let t0 = *first_ts.get_or_insert(frame.timestamp_us);
             let due = std::time::Duration::from_micros((frame.timestamp_us - t0).max(0) as u64);
             if let Some(wait) = due.checked_sub(start.elapsed()) {
                 std::thread::sleep(wait);
             }
         }
-        let (_, events) = session.push(&frame.as_frame()?)?;
-        for e in events {
-            writeln!(out, "[{:6.2}s] {} / {}", e.t_us as f64 / 1e6, e.en, e.zh)?;
+        let (report, events) = session.push(&frame.as_frame()?)?;
+        recent.push_back(Instant::now());
+        while recent.len() > 30 {
+            recent.pop_front();
         }
+        let fps = match (recent.front(), recent.back()) {
+            (Some(a), Some(b)) if recent.len() > 1 => {
+                (recent.len() - 1) as f64 / b.duration_since(*a).as_secs_f64().max(1e-6)
+            }
+            _ => 0.0,
+        };
+        out.frame(&report, &events, timeout_ms, t0, fps)?;
         if session.is_finished() {
             break;
         }
     }
-    Ok(session.finish())
+    let o = session.finish();
+    out.end(&o)?;
+    Ok(o)
 }
 
 pub fn live(a: LiveArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
     let engine = a.session.engine()?;
-    let mut session = Session::new(&engine, a.session.config()?)?;
+    let config = a.session.config()?;
+    let title = match config.mode {
+        Mode::Action => format!("liveface live - actions {}", a.session.actions),
+        _ => "liveface live - silent".to_string(),
+    };
+    let steps = config.actions.len();
+    let mut session = Session::new(&engine, config)?;
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut lock = stdout.lock();
+    let screen = std::io::stdout().is_terminal() && !a.json;
+    let mut out = if screen {
+        let s = Screen { title, step: (steps > 0).then_some((0, steps)), ..Screen::default() };
+        LiveOut::Screen(s, &mut lock)
+    } else {
+        LiveOut::Json(&mut lock)
+    };
     let outcome = match &a.source {
         Some(p) => run_live(&mut *frame_source(p, 30.0)?, &mut session, &mut out, true)?,
         None => live_camera(a.camera, &mut session, &mut out)?,
     };
-    writeln!(out, "{}", serde_json::to_string(&outcome)?)?;
     Ok(if outcome.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 #[cfg(feature = "camera")]
-fn live_camera(index: u32, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+fn live_camera(index: u32, session: &mut Session, out: &mut LiveOut) -> anyhow::Result<Outcome> {
     // A queue of 2: frames are dropped (and counted) when tracking is behind, so prompts
     // stay current.
     let mut capture = liveface::source::Capture::camera(index, 2)?;
     let outcome = run_live(&mut capture, session, out, false)?;
-    writeln!(out, "dropped frames: {}", capture.dropped())?;
+    eprintln!("dropped frames: {}", capture.dropped());
     Ok(outcome)
 }
 
 #[cfg(not(feature = "camera"))]
-fn live_camera(_: u32, _: &mut Session, _: &mut dyn Write) -> anyhow::Result<Outcome> {
+fn live_camera(_: u32, _: &mut Session, _: &mut LiveOut) -> anyhow::Result<Outcome> {
     anyhow::bail!("this build has no camera support; rebuild with `--features camera`, or use --source CLIP")
 }

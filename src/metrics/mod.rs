@@ -10,6 +10,9 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
 
+mod plot;
+pub use plot::{histogram_png, timeline_png};
+
 /// One scored presentation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scored {
