@@ -83,7 +83,7 @@ pub fn info(a: InfoArgs) -> anyhow::Result<ExitCode> {
         src["license"].as_str().unwrap_or("?")
     );
     println!();
-    println!("{:<9} {:<28} {:<20} {}", "model", "file", "input", "sha256");
+    println!("{:<9} {:<28} {:<20} sha256", "model", "file", "input");
     for m in manifest["model"].as_array().into_iter().flatten() {
         let shape =
             m["input"]["shape"].as_array().map(|s| s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x"));

@@ -21,7 +21,7 @@ fn png(img: image::RgbImage) -> Result<Vec<u8>> {
 
 /// A nice upper bound for an axis.
 fn nice_max(v: f64) -> f64 {
-    if !(v > 0.0) || !v.is_finite() {
+    if v.is_nan() || v <= 0.0 || v.is_infinite() {
         return 1.0;
     }
     let p = 10f64.powf(v.log10().floor());

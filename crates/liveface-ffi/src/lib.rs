@@ -8,11 +8,11 @@
 #![warn(missing_docs)]
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use liveface::checks::AudioChunk;
 use liveface::package::{Api, Packager, PackagerConfig, RequestTarget};
@@ -452,9 +452,15 @@ fn set_thread_error(msg: &str) {
 /// Static, NUL-terminated copies of the library's static texts (a bounded set: prompts,
 /// reasons, API codes), made once and kept for the life of the process.
 fn static_c(s: &'static str) -> *const c_char {
-    static MAP: OnceLock<Mutex<HashMap<&'static str, &'static CStr>>> = OnceLock::new();
-    let mut m = MAP.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
-    m.entry(s).or_insert_with(|| Box::leak(cstring(s).into_boxed_c_str())).as_ptr()
+    static TEXTS: Mutex<Vec<(&'static str, Box<CStr>)>> = Mutex::new(Vec::new());
+    let mut texts = TEXTS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, c)) = texts.iter().find(|(k, _)| std::ptr::eq(*k, s) || *k == s) {
+        return c.as_ptr();
+    }
+    let c = cstring(s).into_boxed_c_str();
+    let p = c.as_ptr();
+    texts.push((s, c));
+    p
 }
 
 /// Runs `f`, turning errors and panics into a status and a message for `err`.

@@ -78,7 +78,7 @@ fn nulls_and_bad_arguments_are_statuses_with_messages() {
 
         assert_eq!(lf_session_new(e, null(), &mut s), LfStatus::Ok);
         // Frames that do not fit their buffer, unknown formats and rotations.
-        let px = vec![0u8; 100];
+        let px = [0u8; 100];
         let mut f = LfFrame {
             data: px.as_ptr(),
             len: px.len(),
