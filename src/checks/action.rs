@@ -86,6 +86,14 @@ pub struct ActionThresholds {
     pub shake_degrees: f32,
     /// Back to neutral within this many degrees.
     pub return_degrees: f32,
+    /// A nod's pitch (a shake's yaw) must be at least this many times the other angle's
+    /// largest excursion over the same movement: a shake with some pitch is not a nod.
+    pub gesture_dominance: f32,
+    /// From leaving the neutral band to the threshold within this long (ms): a slow
+    /// drift of the head is not a gesture.
+    pub gesture_rise_ms: i64,
+    /// From the threshold back to neutral within this long (ms).
+    pub gesture_hold_ms: i64,
 }
 
 impl Default for ActionThresholds {
@@ -101,6 +109,9 @@ impl Default for ActionThresholds {
             mouth_hold_ms: 300,
             nod_degrees: 12.0,
             shake_degrees: 18.0,
+            gesture_dominance: 1.5,
+            gesture_rise_ms: 1_200,
+            gesture_hold_ms: 3_000,
             return_degrees: 6.0,
         }
     }
@@ -167,8 +178,18 @@ pub struct ActionDetector {
     eye_closed_since: Option<(i64, f32, f32)>,
     mouth_open_since: Option<(i64, f32)>,
     mouth_held: bool,
-    nod: Option<(i64, f32)>,
-    shake: Option<(i64, f32)>,
+    nod: Gesture,
+    shake: Gesture,
+}
+
+/// One head-gesture axis: when the angle was last near neutral, the other angle's largest
+/// excursion since then, and the excursion in progress.
+#[derive(Debug, Clone, Copy, Default)]
+struct Gesture {
+    last_neutral_us: Option<i64>,
+    other_peak: f32,
+    /// Crossed the threshold at, largest excursion, whether it rose fast enough.
+    active: Option<(i64, f32, bool)>,
 }
 
 impl ActionDetector {
@@ -181,8 +202,8 @@ impl ActionDetector {
             eye_closed_since: None,
             mouth_open_since: None,
             mouth_held: false,
-            nod: None,
-            shake: None,
+            nod: Gesture::default(),
+            shake: Gesture::default(),
         }
     }
 
@@ -260,24 +281,37 @@ impl ActionDetector {
             }
         }
 
-        // Nod / shake: a real excursion from neutral, then back.
+        // Nod / shake: a quick excursion from neutral that dominates the other angle, then
+        // back within a bounded time. A slow drift, or the pitch wobble of a shaking head,
+        // is neither.
         let dp = s.pitch - self.base.pitch;
         let dy = s.yaw - self.base.yaw;
-        for (state, delta, need, action) in [
-            (&mut self.nod, dp, th.nod_degrees, Action::Nod),
-            (&mut self.shake, dy, th.shake_degrees, Action::ShakeHead),
+        for (g, delta, other, need, action) in [
+            (&mut self.nod, dp, dy, th.nod_degrees, Action::Nod),
+            (&mut self.shake, dy, dp, th.shake_degrees, Action::ShakeHead),
         ] {
-            match *state {
-                None if delta.abs() >= need => *state = Some((s.t_us, delta.abs())),
-                None => {}
-                Some((start, peak)) => {
-                    if delta.abs() <= th.return_degrees {
-                        out.push(ActionEvent { action, start_us: start, end_us: s.t_us, score: peak });
-                        *state = None;
-                    } else {
-                        *state = Some((start, peak.max(delta.abs())));
-                    }
+            let near = delta.abs() <= th.return_degrees;
+            g.other_peak = g.other_peak.max(other.abs());
+            match g.active {
+                None if near => {
+                    g.last_neutral_us = Some(s.t_us);
+                    g.other_peak = other.abs();
                 }
+                None if delta.abs() >= need => {
+                    let quick = g.last_neutral_us.is_some_and(|t| (s.t_us - t) / 1000 <= th.gesture_rise_ms);
+                    g.active = Some((s.t_us, delta.abs(), quick));
+                }
+                None => {}
+                Some((start, peak, quick)) if near => {
+                    let in_time = (s.t_us - start) / 1000 <= th.gesture_hold_ms;
+                    if quick && in_time && peak >= th.gesture_dominance * g.other_peak {
+                        out.push(ActionEvent { action, start_us: start, end_us: s.t_us, score: peak });
+                    }
+                    g.active = None;
+                    g.last_neutral_us = Some(s.t_us);
+                    g.other_peak = other.abs();
+                }
+                Some((start, peak, quick)) => g.active = Some((start, peak.max(delta.abs()), quick)),
             }
         }
         out
@@ -378,6 +412,70 @@ mod tests {
             events.extend(d.push(&sig(2000 + k as i64 * 33, 0.3, 0.05, 0.0, *p)));
         }
         assert_eq!(events.iter().filter(|e| e.action == Action::Nod).count(), 1);
+    }
+
+    /// Feeds (yaw, pitch) pairs 33 ms apart from `t0` ms; returns the nods and shakes.
+    fn gestures(d: &mut ActionDetector, t0: i64, pose: &[(f32, f32)]) -> (usize, usize) {
+        let mut ev = Vec::new();
+        for (k, (y, p)) in pose.iter().enumerate() {
+            ev.extend(d.push(&sig(t0 + k as i64 * 33, 0.3, 0.05, *y, *p)));
+        }
+        let n = |a| ev.iter().filter(|e: &&ActionEvent| e.action == a).count();
+        (n(Action::Nod), n(Action::ShakeHead))
+    }
+
+    #[test]
+    fn a_shake_with_pitch_drift_is_not_a_nod() {
+        let mut d = ActionDetector::new(base(), ActionThresholds::default());
+        // Three shakes of +-30 degrees over 2.8 s while the pitch drifts 10 -> 24 -> 10
+        // (14 degrees away from neutral: past the nod threshold, and back).
+        let pose: Vec<(f32, f32)> = (0..85)
+            .map(|k| {
+                let t = k as f32 / 84.0;
+                let yaw = 30.0 * (t * 3.0 * std::f32::consts::TAU).sin();
+                let pitch = 10.0 + 14.0 * (t * std::f32::consts::PI).sin();
+                (yaw, pitch)
+            })
+            .collect();
+        let (nods, shakes) = gestures(&mut d, 0, &pose);
+        assert_eq!(nods, 0, "the pitch drift during a shake is not a nod");
+        assert!(shakes >= 1);
+    }
+
+    #[test]
+    fn a_nod_with_some_yaw_is_not_a_shake_and_slow_drift_is_nothing() {
+        let mut d = ActionDetector::new(base(), ActionThresholds::default());
+        // Nods of 20 degrees while the yaw wanders 10 degrees: nods only.
+        let pose: Vec<(f32, f32)> = (0..60)
+            .map(|k| {
+                let t = k as f32 / 59.0;
+                let pitch = 10.0 + 20.0 * (t * 2.0 * std::f32::consts::TAU).sin().max(0.0);
+                (10.0 * (t * std::f32::consts::PI).sin(), pitch)
+            })
+            .collect();
+        let (nods, shakes) = gestures(&mut d, 0, &pose);
+        assert_eq!((nods, shakes), (2, 0));
+        // A slow drift: the pitch creeps 14 degrees down over 3 s and comes back over 3 s.
+        let mut d = ActionDetector::new(base(), ActionThresholds::default());
+        let pose: Vec<(f32, f32)> =
+            (0..180).map(|k| (0.0, 10.0 + 14.0 * (k as f32 / 179.0 * std::f32::consts::PI).sin())).collect();
+        assert_eq!(gestures(&mut d, 0, &pose), (0, 0), "a 14 degree drift over 3 s is not a nod");
+        // A head held turned for 5 s, then back: too long for a shake.
+        let mut d = ActionDetector::new(base(), ActionThresholds::default());
+        let mut pose = vec![(0.0, 10.0); 5];
+        pose.extend([(12.0, 10.0), (25.0, 10.0)]);
+        pose.extend(vec![(25.0, 10.0); 150]);
+        pose.extend([(10.0, 10.0), (0.0, 10.0)]);
+        assert_eq!(gestures(&mut d, 0, &pose), (0, 0));
+    }
+
+    #[test]
+    fn a_diagonal_movement_is_neither() {
+        let mut d = ActionDetector::new(base(), ActionThresholds::default());
+        // Pitch and yaw 20 degrees together, out and back.
+        let pose: Vec<(f32, f32)> =
+            [0.0, 8.0, 15.0, 20.0, 20.0, 12.0, 4.0, 0.0].iter().map(|a| (*a, 10.0 + *a)).collect();
+        assert_eq!(gestures(&mut d, 0, &pose), (0, 0));
     }
 }
 

@@ -323,6 +323,9 @@ impl Check for SilentCheck {
                 ctx.prompt(Prompt::HoldStill);
                 self.state.add_good(t);
                 let q = ctx.offer_best(f);
+                // Model frames are neutral faces: an open mouth (a yawn, talking) costs as
+                // much as a turned head, so expression does not decide liveness.
+                let q = q - 10.0 * (f.mouth_openness - 0.08).max(0.0);
                 if let Some(frame) = ctx.frame {
                     // Skin colour only where the session can last long enough for the pulse cue.
                     let sc = &self.config;
@@ -358,5 +361,76 @@ impl Check for SilentCheck {
 
     fn preview(&self) -> Result<Option<CheckReport>> {
         decide(self.engine.as_ref(), &self.state, &self.config).map(|r| Some(CheckReport::Silent(Some(r))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quality::BestFrames;
+    use crate::track::{EyeReport, FaceReport, FrameReport, Timings};
+
+    fn report(t_us: i64, mouth: f32) -> FrameReport {
+        let eye = EyeReport {
+            openness: 0.3,
+            ear: 0.3,
+            iris_center: [0.0, 0.0],
+            iris_radius: 4.0,
+            iris: Vec::new(),
+            contour: Vec::new(),
+        };
+        FrameReport {
+            timestamp_us: t_us,
+            width: 64,
+            height: 64,
+            faces_detected: 1,
+            detector_ran: false,
+            face: Some(FaceReport {
+                id: 1,
+                tracked: true,
+                detection_score: None,
+                presence: 1.0,
+                bbox: [16.0, 16.0, 48.0, 48.0],
+                landmarks: Vec::new(),
+                eyes: vec![eye.clone(), eye],
+                mouth_openness: mouth,
+                pose: crate::signals::HeadPose { yaw: 0.0, pitch: 0.0, roll: 0.0 },
+                relative_size: [0.5, 0.5],
+                center_offset: [0.0, 0.0],
+                brightness: 130.0,
+                contrast: 40.0,
+                sharpness: 200.0,
+            }),
+            timings: Timings::default(),
+        }
+    }
+
+    #[test]
+    fn model_frames_are_neutral_faces() {
+        // Every other frame has the mouth wide open (and is otherwise the same, so its
+        // best-frame score is the same); the model frames must all be closed-mouth ones.
+        let mut check = SilentCheck::new(None, SilentConfig::default());
+        let mut best = BestFrames::new(5);
+        let px = vec![128u8; 64 * 64 * 3];
+        for i in 0..60i64 {
+            let r = report(i * 33_333, if i % 2 == 0 { 0.45 } else { 0.04 });
+            let frame = FrameRef::new(&px, 64, 64, crate::PixelFormat::Rgb8).unwrap().at_us(r.timestamp_us);
+            let mut emits = Vec::new();
+            let mut ctx = FrameCtx {
+                t_us: r.timestamp_us,
+                index: i as usize,
+                report: &r,
+                issue: None,
+                frame: Some(&frame),
+                best: &mut best,
+                emits: &mut emits,
+            };
+            check.on_frame(&mut ctx);
+        }
+        assert_eq!(check.state.kept.len(), 3);
+        for k in &check.state.kept {
+            let odd = (k.t_us / 33_333) % 2 == 1;
+            assert!(odd, "frame at {} us has the mouth open", k.t_us);
+        }
     }
 }

@@ -14,6 +14,10 @@ use super::{engine_with, frame_source, stem, write_line};
 enum EvalKind {
     Blink,
     Mouth,
+    /// Nods (pitch gestures).
+    Nod,
+    /// Head shakes (yaw gestures).
+    Shake,
     /// Silent liveness against presentation attacks (ISO/IEC 30107-3 metrics).
     Spoof,
 }
@@ -25,7 +29,7 @@ pub struct EvalArgs {
     kind: EvalKind,
     /// blink/mouth: CSV with a `clip` column (file stem) and either `start_frame,end_frame`
     /// or `start_s,end_s` per labelled event (e.g. ../shared/data/blink/blink_intervals.csv).
-    #[arg(long, required_if_eq_any = [("kind", "blink"), ("kind", "mouth")])]
+    #[arg(long, required_if_eq_any = [("kind", "blink"), ("kind", "mouth"), ("kind", "nod"), ("kind", "shake")])]
     labels: Option<PathBuf>,
     /// blink/mouth: clips to evaluate (clips without labels count every detection as a
     /// false positive).
@@ -53,6 +57,8 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
     let want = match a.kind {
         EvalKind::Blink => liveface::Action::Blink,
         EvalKind::Mouth => liveface::Action::OpenMouth,
+        EvalKind::Nod => liveface::Action::Nod,
+        EvalKind::Shake => liveface::Action::ShakeHead,
         EvalKind::Spoof => {
             if a.manifest.is_empty() {
                 bail!("eval spoof needs at least one --manifest CSV");
