@@ -15,8 +15,8 @@ use liveface::source::{Capture, OwnedFrame};
 use liveface::Session;
 use serde::Serialize;
 
+use super::frame_source;
 use super::session::SessionArgs;
-use super::{frame_source, stem};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -342,6 +342,5 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<ExitCode> {
         report.sessions.passed,
         a.out.display()
     )?;
-    let _ = stem;
     Ok(ExitCode::SUCCESS)
 }
