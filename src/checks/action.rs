@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::blink::BlinkDetector;
 use crate::error::{Error, ErrorKind, Result};
 
 /// One requested action.
@@ -66,12 +67,30 @@ pub fn parse_actions(s: &str) -> Result<Vec<Action>> {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ActionThresholds {
-    /// Eyes count as closed below this fraction of the recent open-eye level (the median
-    /// of the last `eye_window_ms` of open frames).
-    pub eye_closed_ratio: f32,
-    /// ... and open again above this fraction.
-    pub eye_open_ratio: f32,
-    /// Length of the open-eye history the level is the median of (ms).
+    /// Blink: the smallest mean drop of the eyes below their open level that counts as
+    /// closing (a fraction of the level), whatever the noise.
+    pub blink_min_drop: f32,
+    /// Blink: the drop must also exceed this many times the person's open-eye noise (a
+    /// robust spread of the recent open frames).
+    pub blink_noise_k: f32,
+    /// The open-eye noise assumed before the person's own is known (a fraction of the
+    /// level); it weighs as five frames in the estimate.
+    pub blink_noise_prior: f32,
+    /// Bounds of the noise estimate (fractions of the level).
+    pub blink_noise_min: f32,
+    /// See `blink_noise_min`.
+    pub blink_noise_max: f32,
+    /// Blink: each eye must drop at least this share of the threshold (both eyes agree).
+    pub blink_eye_agree: f32,
+    /// Blink: the eyes must have been clearly open this recently when the closure starts
+    /// (ms): lids fall fast; a slow lowering of the gaze is not a blink.
+    pub blink_fall_ms: i64,
+    /// Blink: a second closure this soon after a blink (ms) ...
+    pub blink_refractory_ms: i64,
+    /// ... must be at least this fraction of the first one's depth (the lids often
+    /// settle a little low just after a blink).
+    pub blink_refractory_depth: f32,
+    /// Length of the open-eye history the levels and the noise come from (ms).
     pub eye_window_ms: i64,
     /// Longest closure that still counts (ms).
     pub max_close_ms: i64,
@@ -99,10 +118,17 @@ pub struct ActionThresholds {
 impl Default for ActionThresholds {
     fn default() -> Self {
         ActionThresholds {
-            // Tuned on ../shared/data/blink (see README): every ratio from 0.87 to 0.90
-            // gives F1 1.0 there; the middle of that plateau.
-            eye_closed_ratio: 0.88,
-            eye_open_ratio: 0.94,
+            // Chosen leave-one-person-out on ../shared/data/blink and blink_zju (README,
+            // "Accuracy"): every held-out person picked these or a neighbour.
+            blink_min_drop: 0.10,
+            blink_noise_k: 2.0,
+            blink_noise_prior: 0.035,
+            blink_noise_min: 0.01,
+            blink_noise_max: 0.10,
+            blink_eye_agree: 0.4,
+            blink_fall_ms: 250,
+            blink_refractory_ms: 400,
+            blink_refractory_depth: 0.5,
             eye_window_ms: 1_000,
             max_close_ms: 2_000,
             mouth_open_delta: 0.35,
@@ -130,6 +156,20 @@ pub struct Baseline {
     pub pitch: f32,
 }
 
+impl Baseline {
+    /// The neutral face of calibration frames (at least one): the median mouth, yaw and
+    /// pitch, and the upper quartile of the eye openness (a blink during calibration
+    /// only lowers it).
+    pub fn from_frames(frames: &[Signals]) -> Baseline {
+        let pick = |k: fn(&Signals) -> f32, q: f32| {
+            let mut v: Vec<f32> = frames.iter().map(k).collect();
+            v.sort_by(f32::total_cmp);
+            v.get(((v.len() as f32 * q) as usize).min(v.len().saturating_sub(1))).copied().unwrap_or(0.0)
+        };
+        Baseline { eye: pick(|s| s.eye, 0.75), mouth: pick(|s| s.mouth, 0.5), yaw: pick(|s| s.yaw, 0.5), pitch: pick(|s| s.pitch, 0.5) }
+    }
+}
+
 /// What a detector needs from one frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Signals {
@@ -137,6 +177,8 @@ pub struct Signals {
     pub t_us: i64,
     /// Eye openness (mean of both eyes).
     pub eye: f32,
+    /// Openness of each eye (the face's right, then left), as [`crate::EyeReport`].
+    pub eyes: [f32; 2],
     /// Mouth openness.
     pub mouth: f32,
     /// Yaw, degrees.
@@ -148,9 +190,12 @@ pub struct Signals {
 impl Signals {
     /// Reads the signals of a tracked face.
     pub fn from_face(t_us: i64, f: &crate::FaceReport) -> Signals {
-        let eye =
-            if f.eyes.is_empty() { 0.0 } else { f.eyes.iter().map(|e| e.openness).sum::<f32>() / f.eyes.len() as f32 };
-        Signals { t_us, eye, mouth: f.mouth_openness, yaw: f.pose.yaw, pitch: f.pose.pitch }
+        let eyes = match f.eyes.as_slice() {
+            [r, l, ..] => [r.openness, l.openness],
+            [one] => [one.openness; 2],
+            [] => [0.0; 2],
+        };
+        Signals { t_us, eye: (eyes[0] + eyes[1]) / 2.0, eyes, mouth: f.mouth_openness, yaw: f.pose.yaw, pitch: f.pose.pitch }
     }
 }
 
@@ -173,9 +218,7 @@ pub struct ActionEvent {
 pub struct ActionDetector {
     th: ActionThresholds,
     base: Baseline,
-    eye_hist: std::collections::VecDeque<(i64, f32)>,
-    /// Closure start, deepest ratio, level when it began.
-    eye_closed_since: Option<(i64, f32, f32)>,
+    blink: BlinkDetector,
     mouth_open_since: Option<(i64, f32)>,
     mouth_held: bool,
     nod: Gesture,
@@ -198,8 +241,7 @@ impl ActionDetector {
         ActionDetector {
             th,
             base,
-            eye_hist: std::collections::VecDeque::new(),
-            eye_closed_since: None,
+            blink: BlinkDetector::new(base.eye, th),
             mouth_open_since: None,
             mouth_held: false,
             nod: Gesture::default(),
@@ -207,15 +249,10 @@ impl ActionDetector {
         }
     }
 
-    /// The open-eye level now: the median of the recent open frames, or the calibrated
-    /// neutral value until there are three.
+    /// The open-eye level now (mean of both eyes' levels).
     pub fn eye_level(&self) -> f32 {
-        if self.eye_hist.len() < 3 {
-            return self.base.eye;
-        }
-        let mut v: Vec<f32> = self.eye_hist.iter().map(|e| e.1).collect();
-        v.sort_by(f32::total_cmp);
-        v[v.len() / 2]
+        let l = self.blink.levels();
+        (l[0] + l[1]) / 2.0
     }
 
     /// Feeds one frame; returns the actions that completed on it.
@@ -223,37 +260,8 @@ impl ActionDetector {
         let mut out = Vec::new();
         let th = self.th;
 
-        // Blink: below closed_ratio of the recent open-eye level, then back above
-        // open_ratio. The level is a causal median, so it follows lighting, distance and
-        // gaze without a fixed eye-aspect threshold; one closed frame is enough at 7 fps.
-        while self.eye_hist.front().is_some_and(|e| s.t_us - e.0 > th.eye_window_ms * 1000) {
-            self.eye_hist.pop_front();
-        }
-        let level = self.eye_level();
-        let ratio = if level > 1e-3 { s.eye / level } else { 1.0 };
-        match self.eye_closed_since {
-            None if ratio < th.eye_closed_ratio => self.eye_closed_since = Some((s.t_us, ratio, level)),
-            None => self.eye_hist.push_back((s.t_us, s.eye)),
-            Some((start, min_ratio, level0)) => {
-                // Open again: back near the level, or half-way back from the deepest point
-                // (after a blink the lids often settle a little lower for a moment).
-                let min_eye = min_ratio * level0;
-                let recovered = level0 - min_eye > 1e-6 && (s.eye - min_eye) >= 0.5 * (level0 - min_eye);
-                if ratio > th.eye_open_ratio || (recovered && s.eye / level0 > th.eye_closed_ratio) {
-                    if s.t_us - start <= th.max_close_ms * 1000 {
-                        out.push(ActionEvent {
-                            action: Action::Blink,
-                            start_us: start,
-                            end_us: s.t_us,
-                            score: 1.0 - min_ratio,
-                        });
-                    }
-                    self.eye_closed_since = None;
-                    self.eye_hist.push_back((s.t_us, s.eye));
-                } else {
-                    self.eye_closed_since = Some((start, min_ratio.min(s.eye / level0), level0));
-                }
-            }
+        if let Some(b) = self.blink.push(s) {
+            out.push(ActionEvent { action: Action::Blink, start_us: b.start_us, end_us: b.end_us, score: b.depth });
         }
 
         // Open mouth: wide open (well above neutral) and held; talking opens the mouth
@@ -327,7 +335,7 @@ mod tests {
     }
 
     fn sig(t_ms: i64, eye: f32, mouth: f32, yaw: f32, pitch: f32) -> Signals {
-        Signals { t_us: t_ms * 1000, eye, mouth, yaw, pitch }
+        Signals { t_us: t_ms * 1000, eye, eyes: [eye; 2], mouth, yaw, pitch }
     }
 
     #[test]
@@ -497,20 +505,20 @@ impl ActionScanner {
 
     /// Feeds one frame's face (or none); returns actions completed on it.
     pub fn push(&mut self, t_us: i64, face: Option<&crate::FaceReport>) -> Vec<ActionEvent> {
-        let Some(f) = face else { return Vec::new() };
-        let s = Signals::from_face(t_us, f);
+        match face {
+            Some(f) => self.push_signals(Signals::from_face(t_us, f)),
+            None => Vec::new(),
+        }
+    }
+
+    /// Feeds one frame's signals (a face was tracked on it); returns actions completed on it.
+    pub fn push_signals(&mut self, s: Signals) -> Vec<ActionEvent> {
         if let Some(d) = self.detector.as_mut() {
             return d.push(&s);
         }
         self.calib.push(s);
         if self.calib.len() >= self.calibration_frames {
-            let med = |k: fn(&Signals) -> f32| {
-                let mut v: Vec<f32> = self.calib.iter().map(k).collect();
-                v.sort_by(f32::total_cmp);
-                v[v.len() / 2]
-            };
-            let base =
-                Baseline { eye: med(|s| s.eye), mouth: med(|s| s.mouth), yaw: med(|s| s.yaw), pitch: med(|s| s.pitch) };
+            let base = Baseline::from_frames(&self.calib);
             let mut d = ActionDetector::new(base, self.th);
             let mut out = Vec::new();
             for c in &self.calib {

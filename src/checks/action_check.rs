@@ -87,17 +87,8 @@ impl ActionCheck {
                 ctx.offer_best(f);
                 let span = (t - self.calib[0].0) / 1000;
                 if span >= self.calibration_ms && self.calib.len() >= 3 {
-                    let med = |k: fn(&Signals) -> f32| {
-                        let mut v: Vec<f32> = self.calib.iter().map(|c| k(&c.1)).collect();
-                        v.sort_by(f32::total_cmp);
-                        v[v.len() / 2]
-                    };
-                    let base = Baseline {
-                        eye: med(|s| s.eye),
-                        mouth: med(|s| s.mouth),
-                        yaw: med(|s| s.yaw),
-                        pitch: med(|s| s.pitch),
-                    };
+                    let frames: Vec<Signals> = self.calib.iter().map(|c| c.1).collect();
+                    let base = Baseline::from_frames(&frames);
                     self.baseline = Some(base);
                     let mut det = ActionDetector::new(base, self.thresholds);
                     // Prime the open-eye history with the calibration frames.

@@ -9,6 +9,7 @@
 //! session.
 
 pub mod action;
+mod blink;
 mod action_check;
 pub mod cues;
 pub mod events;
