@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::blink::BlinkDetector;
+use super::blink::{BlinkDetector, BlinkParams};
 use crate::error::{Error, ErrorKind, Result};
 
 /// One requested action.
@@ -92,6 +92,10 @@ pub struct ActionThresholds {
     pub blink_refractory_depth: f32,
     /// Length of the open-eye history the levels and the noise come from (ms).
     pub eye_window_ms: i64,
+    /// A longer history whose median caps each eye's level (ms; not above
+    /// `eye_window_ms`: off), so eyes widened for a moment do not make their return to
+    /// normal look like a closure.
+    pub eye_long_window_ms: i64,
     /// Longest closure that still counts (ms).
     pub max_close_ms: i64,
     /// Mouth counts as wide open at this mouth openness above neutral (inner-lip gap over
@@ -121,15 +125,16 @@ impl Default for ActionThresholds {
             // Chosen leave-one-person-out on ../shared/data/blink and blink_zju (README,
             // "Accuracy"): every held-out person picked these or a neighbour.
             blink_min_drop: 0.10,
-            blink_noise_k: 2.0,
+            blink_noise_k: 3.5,
             blink_noise_prior: 0.035,
             blink_noise_min: 0.01,
             blink_noise_max: 0.10,
             blink_eye_agree: 0.4,
-            blink_fall_ms: 250,
+            blink_fall_ms: 150,
             blink_refractory_ms: 400,
             blink_refractory_depth: 0.5,
-            eye_window_ms: 1_000,
+            eye_window_ms: 2_000,
+            eye_long_window_ms: 6_000,
             max_close_ms: 2_000,
             mouth_open_delta: 0.35,
             mouth_hold_ms: 300,
@@ -139,6 +144,25 @@ impl Default for ActionThresholds {
             gesture_rise_ms: 1_200,
             gesture_hold_ms: 3_000,
             return_degrees: 6.0,
+        }
+    }
+}
+
+impl ActionThresholds {
+    pub(crate) fn blink_params(&self) -> BlinkParams {
+        BlinkParams {
+            min_drop: self.blink_min_drop,
+            noise_k: self.blink_noise_k,
+            noise_prior: self.blink_noise_prior,
+            noise_min: self.blink_noise_min,
+            noise_max: self.blink_noise_max,
+            eye_agree: self.blink_eye_agree,
+            fall_ms: self.blink_fall_ms,
+            refractory_ms: self.blink_refractory_ms,
+            refractory_depth: self.blink_refractory_depth,
+            window_ms: self.eye_window_ms,
+            long_window_ms: self.eye_long_window_ms,
+            max_close_ms: self.max_close_ms,
         }
     }
 }
@@ -166,7 +190,12 @@ impl Baseline {
             v.sort_by(f32::total_cmp);
             v.get(((v.len() as f32 * q) as usize).min(v.len().saturating_sub(1))).copied().unwrap_or(0.0)
         };
-        Baseline { eye: pick(|s| s.eye, 0.75), mouth: pick(|s| s.mouth, 0.5), yaw: pick(|s| s.yaw, 0.5), pitch: pick(|s| s.pitch, 0.5) }
+        Baseline {
+            eye: pick(|s| s.eye, 0.75),
+            mouth: pick(|s| s.mouth, 0.5),
+            yaw: pick(|s| s.yaw, 0.5),
+            pitch: pick(|s| s.pitch, 0.5),
+        }
     }
 }
 
@@ -195,7 +224,14 @@ impl Signals {
             [one] => [one.openness; 2],
             [] => [0.0; 2],
         };
-        Signals { t_us, eye: (eyes[0] + eyes[1]) / 2.0, eyes, mouth: f.mouth_openness, yaw: f.pose.yaw, pitch: f.pose.pitch }
+        Signals {
+            t_us,
+            eye: (eyes[0] + eyes[1]) / 2.0,
+            eyes,
+            mouth: f.mouth_openness,
+            yaw: f.pose.yaw,
+            pitch: f.pose.pitch,
+        }
     }
 }
 
@@ -241,7 +277,7 @@ impl ActionDetector {
         ActionDetector {
             th,
             base,
-            blink: BlinkDetector::new(base.eye, th),
+            blink: BlinkDetector::new(base.eye, th.blink_params()),
             mouth_open_since: None,
             mouth_held: false,
             nod: Gesture::default(),
@@ -260,7 +296,7 @@ impl ActionDetector {
         let mut out = Vec::new();
         let th = self.th;
 
-        if let Some(b) = self.blink.push(s) {
+        if let Some(b) = self.blink.push(s.t_us, s.eyes) {
             out.push(ActionEvent { action: Action::Blink, start_us: b.start_us, end_us: b.end_us, score: b.depth });
         }
 

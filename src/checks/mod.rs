@@ -9,8 +9,10 @@
 //! session.
 
 pub mod action;
-mod blink;
 mod action_check;
+mod blink;
+#[cfg(test)]
+mod blink_tests;
 pub mod cues;
 pub mod events;
 pub mod passive;

@@ -133,7 +133,15 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
         if want != Action::Blink {
             bail!("--lopo tunes the blink thresholds; use it with `eval blink`");
         }
-        return super::lopo::run(&traces, &labels, &ignore, people, &a.lopo_fps, a.tolerance_frames as f64, a.out.as_deref());
+        return super::lopo::run(
+            &traces,
+            &labels,
+            &ignore,
+            people,
+            &a.lopo_fps,
+            a.tolerance_frames as f64,
+            a.out.as_deref(),
+        );
     }
     let (mut tp_all, mut fp_all, mut fn_all) = (0usize, 0usize, 0usize);
     let mut per_clip = Vec::new();
@@ -192,10 +200,8 @@ pub(crate) fn score(
     let step =
         if times.len() > 1 { (times[times.len() - 1] - times[0]) as f64 / (times.len() - 1) as f64 } else { 33_333.0 };
     // Everything in kept frames: detections [start, end) -> [start, end - 1].
-    let dets: Vec<(f64, f64)> = found
-        .iter()
-        .map(|e| (index_of(e.start_us), (index_of(e.end_us) - 1.0).max(index_of(e.start_us))))
-        .collect();
+    let dets: Vec<(f64, f64)> =
+        found.iter().map(|e| (index_of(e.start_us), (index_of(e.end_us) - 1.0).max(index_of(e.start_us)))).collect();
     // First and last kept frame inside an interval (as kept indices; a > b when none).
     let span = |iv: &Interval| match *iv {
         Interval::Frames(s, e) => {

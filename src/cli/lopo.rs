@@ -20,13 +20,14 @@ fn grid() -> Vec<ActionThresholds> {
     let mut out = Vec::new();
     for k in [2.0, 2.5, 3.0, 3.5, 4.0] {
         for floor in [0.06, 0.08, 0.10, 0.12] {
-            for window in [1_000, 2_000] {
-                for (refractory, fall) in [(0.5, 250), (0.75, 250), (0.5, 600)] {
+            for (window, long) in [(1_000, 0), (1_000, 4_000), (2_000, 6_000)] {
+                for (refractory, fall) in [(0.5, 150), (0.5, 250), (0.75, 250), (0.5, 600)] {
                     let mut th = ActionThresholds::default();
                     th.blink_fall_ms = fall;
                     th.blink_noise_k = k;
                     th.blink_min_drop = floor;
                     th.eye_window_ms = window;
+                    th.eye_long_window_ms = long;
                     th.blink_refractory_depth = refractory;
                     out.push(th);
                 }
@@ -41,6 +42,7 @@ struct Params {
     noise_k: f32,
     min_drop: f32,
     window_ms: i64,
+    long_window_ms: i64,
     refractory_depth: f32,
     fall_ms: i64,
 }
@@ -51,6 +53,7 @@ impl From<&ActionThresholds> for Params {
             noise_k: t.blink_noise_k,
             min_drop: t.blink_min_drop,
             window_ms: t.eye_window_ms,
+            long_window_ms: t.eye_long_window_ms,
             refractory_depth: t.blink_refractory_depth,
             fall_ms: t.blink_fall_ms,
         }
@@ -121,16 +124,20 @@ pub(crate) fn run(
         }
         table.push(per);
     }
-    // The objective on a set of people: the F1 of their pooled counts, averaged over the
-    // rates (pooled counts are steadier than a mean of small per-person F1s).
+    // The objective on a set of people: the mean of each person's F1 (each rate), so every
+    // face counts the same whatever its number of clips or blinks: the goal is a detector
+    // that works for the next person, not for the one with the most footage.
     let objective = |g: usize, skip: Option<&str>| {
-        let mut pooled = vec![[0usize; 3]; rates.len()];
+        let (mut sum, mut n) = (0.0, 0);
         for (p, row) in &table[g] {
             if Some(*p) != skip {
-                row.iter().zip(pooled.iter_mut()).for_each(|(c, acc)| add(acc, *c));
+                for c in row {
+                    sum += prf(*c).f1;
+                    n += 1;
+                }
             }
         }
-        pooled.iter().map(|c| prf(*c).f1).sum::<f64>() / rates.len() as f64
+        sum / n.max(1) as f64
     };
     let best = |skip: Option<&str>| {
         (0..grid.len()).fold(0, |b, g| if objective(g, skip) > objective(b, skip) + 1e-12 { g } else { b })
@@ -168,7 +175,17 @@ pub(crate) fn run(
     }});
     if let Some(dir) = out_dir {
         std::fs::create_dir_all(dir)?;
-        let body = serde_json::json!({"per_person": per_person, "summary": summary["lopo"]});
+        // Every grid point's F1 per person and rate, to see how flat the choice is.
+        let table_json: Vec<_> = grid
+            .iter()
+            .zip(&table)
+            .map(|(th, per)| {
+                let f1: BTreeMap<&str, Vec<f64>> =
+                    per.iter().map(|(p, row)| (*p, row.iter().map(|c| prf(*c).f1).collect())).collect();
+                serde_json::json!({"params": Params::from(th), "f1_by_person_and_rate": f1})
+            })
+            .collect();
+        let body = serde_json::json!({"per_person": per_person, "summary": summary["lopo"], "grid": table_json});
         std::fs::write(dir.join("summary.json"), serde_json::to_vec_pretty(&body)?)?;
     }
     write_line(&mut out, &summary)?;

@@ -391,22 +391,20 @@ pub fn read_interval_labels(path: &std::path::Path) -> Result<IntervalLabels> {
 /// [`ErrorKind::Config`] for a missing column or a bad number.
 pub fn parse_interval_labels(text: &str) -> Result<IntervalLabels> {
     let bad = |m: String| Error::new(ErrorKind::Config, m);
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or("").split(',').map(str::trim).collect();
+    // Comment lines may come before the header too; line numbers count every line.
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !(l.trim().is_empty() || l.starts_with('#')));
+    let header: Vec<&str> = lines.next().map_or("", |(_, l)| l).split(',').map(str::trim).collect();
     let col = |n: &str| header.iter().position(|h| *h == n);
     let clip = col("clip").ok_or_else(|| bad("labels need a `clip` column".into()))?;
     let frames = col("start_frame").zip(col("end_frame"));
     let secs = col("start_s").zip(col("end_s"));
     let mut map = IntervalLabels::new();
-    for (n, line) in lines.enumerate() {
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
+    for (n, line) in lines {
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
         let get = |i: usize| -> Result<f64> {
-            f.get(i).and_then(|v| v.parse().ok()).ok_or_else(|| bad(format!("labels line {}: bad number", n + 2)))
+            f.get(i).and_then(|v| v.parse().ok()).ok_or_else(|| bad(format!("labels line {}: bad number", n + 1)))
         };
-        let name = f.get(clip).ok_or_else(|| bad(format!("labels line {}: too short", n + 2)))?.to_string();
+        let name = f.get(clip).ok_or_else(|| bad(format!("labels line {}: too short", n + 1)))?.to_string();
         let iv = match (frames, secs) {
             (Some((a, b)), _) => Interval::Frames(get(a)?, get(b)?),
             (None, Some((a, b))) => Interval::Seconds(get(a)?, get(b)?),
@@ -488,6 +486,10 @@ mod tests {
         let e = parse_interval_labels("clip,start_s,end_s\nx,1,oops\n").unwrap_err();
         assert!(e.to_string().contains("line 2"), "{e}");
         assert!(parse_interval_labels("clip,a,b\nx,1,2\n").is_err());
+        let l = parse_interval_labels("# how they were made\n\nclip,start_frame,end_frame\nx,1,2\n").unwrap();
+        assert_eq!(l["x"], vec![Interval::Frames(1.0, 2.0)]);
+        let e = parse_interval_labels("# a\nclip,start_s,end_s\nx,1,oops\n").unwrap_err();
+        assert!(e.to_string().contains("line 3"), "{e}");
     }
 
     #[test]
