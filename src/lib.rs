@@ -50,6 +50,7 @@
 
 pub mod checks;
 pub mod codes;
+mod crypto;
 mod engine;
 mod error;
 mod frame;

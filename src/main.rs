@@ -32,6 +32,9 @@ enum Cmd {
     /// Measure the engine on a camera (feature `camera`) or a clip paced in real time:
     /// capture rate and jitter, latency, stages, drops, CPU, memory; bench.json and charts.
     Bench(cli::bench::BenchArgs),
+    /// Render a light challenge's reflection (or an attack) onto a clip.
+    #[command(subcommand)]
+    Simulate(cli::light::SimulateCmd),
     /// Show the ONNX Runtime and models in use.
     Info(cli::api::InfoArgs),
     /// List cameras (needs the `camera` feature).
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Cmd::Bench(a) => cli::bench::bench(a),
         Cmd::Precheck(a) => cli::session::precheck(a),
         Cmd::Eval(a) => cli::eval::eval(a),
+        Cmd::Simulate(c) => cli::light::simulate(c),
         Cmd::Live(a) => cli::session::live(a),
         Cmd::Submit(a) => cli::api::submit(a),
         Cmd::Challenge(a) => cli::api::challenge(a),

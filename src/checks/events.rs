@@ -47,6 +47,20 @@ pub enum Reason {
     SilentPictureLiveFail,
     /// The analysis itself failed (an inference error); not the person's fault.
     EngineError,
+    /// Light mode: too few frames while the colours were shown (or a session without
+    /// pixels).
+    LightTooShort,
+    /// Light mode: the face does not reflect the screen's colours (an injected or replayed
+    /// video, or the screen too dim or too far).
+    LightNoResponse,
+    /// Light mode: the face reflects a different colour sequence (the replay of an earlier
+    /// session).
+    LightWrongSequence,
+    /// Light mode: the background changes colour as much as the face (a digital
+    /// recolouring of the whole picture, or a room light).
+    LightWholeFrame,
+    /// Light mode: the face responds like a flat surface (a photo or screen held up).
+    LightFlatSurface,
 }
 
 impl Reason {
@@ -67,6 +81,11 @@ impl Reason {
             Reason::SilentFaceQualityFail => FailedOperation::SilentFaceQualityFail,
             Reason::SilentTooShort => FailedOperation::SilentTooShort,
             Reason::SilentPictureLiveFail => FailedOperation::SilentPictureLiveFail,
+            Reason::LightTooShort => FailedOperation::SilentTooShort,
+            Reason::LightNoResponse | Reason::LightWrongSequence | Reason::LightWholeFrame => {
+                FailedOperation::LivessDetectFake
+            }
+            Reason::LightFlatSurface => FailedOperation::SilentPictureLiveFail,
             Reason::FaceChanged | Reason::TimestampsNotIncreasing | Reason::EngineError => return None,
         })
     }
@@ -96,6 +115,11 @@ impl Reason {
             Reason::SilentTooShort => ("有效视频时长不足", "not enough good-quality video"),
             Reason::SilentPictureLiveFail => ("疑似翻拍攻击", "suspected photo or screen recapture"),
             Reason::EngineError => ("分析出错", "the analysis failed"),
+            Reason::LightTooShort => ("炫彩检测有效画面不足", "too few frames while the colours were shown"),
+            Reason::LightNoResponse => ("未检测到屏幕反光", "the face does not reflect the screen's colours"),
+            Reason::LightWrongSequence => ("反光颜色序列不符", "the reflected colours are not the ones shown"),
+            Reason::LightWholeFrame => ("整个画面随颜色变化", "the whole picture changes colour, not the face"),
+            Reason::LightFlatSurface => ("疑似平面翻拍", "the face reflects light like a flat surface"),
         }
     }
 
@@ -156,6 +180,8 @@ pub enum Prompt {
     Nod,
     /// Turn your head left or right.
     ShakeHead,
+    /// Light mode: keep looking at the screen while it changes colour.
+    LookAtScreen,
 }
 
 impl Prompt {
@@ -176,6 +202,7 @@ impl Prompt {
             Prompt::OpenMouth => ("请张嘴", "open your mouth"),
             Prompt::Nod => ("请点头", "nod"),
             Prompt::ShakeHead => ("请左右转头", "turn your head left or right"),
+            Prompt::LookAtScreen => ("请保持不动，注视屏幕", "hold still and look at the screen"),
         }
     }
 
@@ -245,6 +272,16 @@ pub enum EventKind {
         /// Total.
         total: usize,
     },
+    /// Light mode: show this colour full screen now, for `duration_ms`; acknowledge when
+    /// it was really on screen ([`crate::Session::acknowledge`]).
+    LightColor {
+        /// Step index in the schedule.
+        index: usize,
+        /// Display colour, 8-bit RGB.
+        rgb: [u8; 3],
+        /// How long (ms).
+        duration_ms: u32,
+    },
     /// Little time left.
     TimeoutWarning {
         /// Milliseconds left.
@@ -283,6 +320,7 @@ impl Event {
             EventKind::StepRestarted { .. } => ("请重新完成当前动作", "please repeat the current step"),
             EventKind::Progress { .. } => ("进度", "progress"),
             EventKind::TimeoutWarning { .. } => ("即将超时", "time is almost up"),
+            EventKind::LightColor { .. } => ("显示颜色", "show colour"),
             EventKind::Finished { passed: true, .. } => ("检测通过", "passed"),
             EventKind::Finished { reason: Some(r), .. } => r.text(),
             EventKind::Finished { .. } => ("检测失败", "failed"),

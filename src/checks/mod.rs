@@ -15,6 +15,7 @@ mod blink;
 mod blink_tests;
 pub mod cues;
 pub mod events;
+pub mod light;
 pub mod passive;
 pub mod silent;
 
@@ -24,6 +25,7 @@ use serde::Serialize;
 
 pub use action_check::{ActionCheck, ActionReport, StepResult};
 pub use events::{Event, EventKind, Prompt, Reason};
+pub use light::LightCheck;
 pub use silent::SilentCheck;
 
 use crate::error::Result;
@@ -40,6 +42,8 @@ pub enum CheckKind {
     Action,
     /// Passive anti-spoofing and temporal cues.
     Silent,
+    /// The screen's colour sequence reflected by the face.
+    Light,
 }
 
 /// A check's state after a frame.
@@ -62,6 +66,8 @@ pub enum CheckReport {
     Action(ActionReport),
     /// The silent decision and its components (`None` when it never decided).
     Silent(Option<silent::SilentReport>),
+    /// The light decision and its components (`None` when it never decided).
+    Light(Option<light::LightReport>),
 }
 
 /// Audio on the frames' clock (for checks that listen, e.g. a future digit mode).

@@ -208,7 +208,13 @@ fn decide(engine: Option<&Engine>, st: &SilentState, c: &SilentConfig) -> Result
     }
     let (model, model_note) = match engine {
         None => (None, Some("no frames: the session was fed frame reports only")),
-        Some(e) if !e.has_antispoof() => (None, Some("no anti-spoof model loaded: decided on the cues alone")),
+        Some(e) if !e.has_antispoof() => (
+            None,
+            Some(
+                "no anti-spoof model loaded: decided on the cues alone, which do not cover screen replays (a \
+                 replayed video moves like a live face); use light mode (--mode light) against them",
+            ),
+        ),
         Some(_) if boxes.is_empty() => (None, Some("no face found on the kept frames")),
         Some(e) => (PassiveSummary::from_frames(e.antispoof_boxes(&boxes)?), None),
     };

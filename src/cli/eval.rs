@@ -23,6 +23,8 @@ enum EvalKind {
     Shake,
     /// Silent liveness against presentation attacks (ISO/IEC 30107-3 metrics).
     Spoof,
+    /// Light mode on simulated sessions rendered onto `--clips` (bona fide and attacks).
+    Light,
 }
 
 #[derive(clap::Args)]
@@ -33,7 +35,7 @@ pub struct EvalArgs {
     /// blink/mouth/nod/shake: CSV with a `clip` column (file stem) and either
     /// `start_frame,end_frame` or `start_s,end_s` per labelled event (e.g.
     /// ../shared/data/blink/blink_intervals.csv). Repeatable: the files are merged.
-    #[arg(long, required_if_eq_any = [("kind", "blink"), ("kind", "mouth"), ("kind", "nod"), ("kind", "shake")])]
+    #[arg(long)]
     labels: Vec<PathBuf>,
     /// blink/mouth/nod/shake: clips to evaluate (clips without labels count every
     /// detection as a false positive).
@@ -44,9 +46,25 @@ pub struct EvalArgs {
     ignore: Vec<PathBuf>,
     /// Score as a slower camera would see the clip: at most this many frames a second
     /// (7.5: every 4th frame of a 30 fps clip, every 2nd of a 15 fps one). Labelled events
-    /// with no kept frame become optional; matching is in kept frames.
+    /// with no kept frame become optional; matching is in kept frames. light: the rates
+    /// to simulate (default 15,30).
+    #[arg(long, value_delimiter = ',')]
+    fps: Vec<f64>,
+    /// light: clips to render the sessions onto (any clip with a face, 4 s or more).
+    #[arg(long = "clips", num_args = 1..)]
+    light_clips: Vec<PathBuf>,
+    /// light: reflection amplitudes (grey levels, white vs black on average skin).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4,6,8,16")]
+    amplitudes: Vec<f32>,
+    /// light: sessions per clip, amplitude, rate and kind (each its own challenge and noise).
+    #[arg(long, default_value_t = 2)]
+    trials: u32,
+    /// light: attack kinds besides bona fide.
+    #[arg(long, value_delimiter = ',', default_value = "replay,flat,no_reflection,recolour")]
+    attacks: Vec<String>,
+    /// light: skip the H.264 round trip (faster; the decoder then sees raw frames).
     #[arg(long)]
-    fps: Option<f64>,
+    no_h264: bool,
     /// Cache of per-frame signals (one CSV per clip): read when present, written when
     /// not, so re-scoring and tuning do not track the clips again.
     #[arg(long)]
@@ -102,7 +120,25 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
             let engine = engine_with(a.antispoof_models.as_deref(), a.allow_unpinned_models)?;
             return super::spoof::eval(&engine, &a.manifest, a.out.as_deref());
         }
+        EvalKind::Light => {
+            if a.light_clips.is_empty() {
+                bail!("eval light needs --clips");
+            }
+            return super::light::eval(super::light::EvalLightArgs {
+                clips: a.light_clips,
+                amplitudes: a.amplitudes,
+                fps: if a.fps.is_empty() { vec![15.0, 30.0] } else { a.fps },
+                trials: a.trials,
+                attacks: a.attacks,
+                no_h264: a.no_h264,
+                out: a.out.context("eval light needs --out DIR")?,
+            });
+        }
     };
+    if a.fps.len() > 1 {
+        bail!("--fps takes one rate here");
+    }
+    let fps = a.fps.first().copied();
     if a.labels.is_empty() {
         bail!("--labels is required");
     }
@@ -121,7 +157,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
     if a.clips.is_empty() {
         bail!("no clips given");
     }
-    if a.fps.into_iter().chain(a.lopo_fps.iter().copied()).any(|f| !(f > 0.0 && f.is_finite())) {
+    if fps.into_iter().chain(a.lopo_fps.iter().copied()).any(|f| !(f > 0.0 && f.is_finite())) {
         bail!("--fps and --lopo-fps are positive frame rates");
     }
     let engine = Engine::new()?;
@@ -148,7 +184,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
     for (name, tr) in &traces {
         let gts = labels.get(name).map(|v| v.as_slice()).unwrap_or_default();
         let skip = ignore.get(name).map(|v| v.as_slice()).unwrap_or_default();
-        let s = score(tr, a.fps, want, ActionThresholds::default(), gts, skip, a.tolerance_frames as f64);
+        let s = score(tr, fps, want, ActionThresholds::default(), gts, skip, a.tolerance_frames as f64);
         tp_all += s.m.tp;
         fp_all += s.m.fp;
         fn_all += s.m.fn_;
@@ -162,7 +198,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
     let worst = per_clip.iter().cloned().fold(f64::INFINITY, f64::min);
     write_line(
         &mut std::io::stdout(),
-        &serde_json::json!({"overall": {"kind": format!("{:?}", want), "clips": a.clips.len(), "fps": a.fps, "tp": tp_all, "fp": fp_all, "fn": fn_all,
+        &serde_json::json!({"overall": {"kind": format!("{:?}", want), "clips": a.clips.len(), "fps": fps, "tp": tp_all, "fp": fp_all, "fn": fn_all,
         "precision": all.precision, "recall": all.recall, "f1": all.f1, "worst_clip_f1": worst}}),
     )?;
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@ pub mod analyze;
 pub mod api;
 pub mod bench;
 pub mod eval;
+pub mod light;
 pub mod lopo;
 pub mod session;
 pub mod spoof;

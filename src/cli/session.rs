@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use liveface::checks::light::{LightChallenge, LightChallengeConfig};
+use liveface::checks::DisplayAck;
 use liveface::package::RequestTarget;
 use liveface::source::OwnedFrame;
 use liveface::{Mode, Outcome, Session, SessionConfig};
@@ -20,6 +22,10 @@ pub enum ModeArg {
     Action,
     /// Look at the camera; passive anti-spoofing and cues.
     Silent,
+    /// The screen's colour sequence reflected by the face (`--challenge`).
+    Light,
+    /// A blink, then the light sequence.
+    Flash,
 }
 
 impl From<ModeArg> for Mode {
@@ -27,6 +33,8 @@ impl From<ModeArg> for Mode {
         match m {
             ModeArg::Action => Mode::Action,
             ModeArg::Silent => Mode::Silent,
+            ModeArg::Light => Mode::Light,
+            ModeArg::Flash => Mode::Flash,
         }
     }
 }
@@ -54,12 +62,25 @@ pub struct SessionArgs {
     /// Session timeout from the first frame (ms).
     #[arg(long, default_value_t = 10_000)]
     timeout_ms: i64,
+    /// Light and flash modes: the challenge nonce, hex (from your server; without it a
+    /// random one, reported in the outcome).
+    #[arg(long)]
+    pub challenge: Option<String>,
 }
 
 impl SessionArgs {
     pub fn config(&self) -> anyhow::Result<SessionConfig> {
+        let challenge = || -> anyhow::Result<LightChallenge> {
+            let cfg = LightChallengeConfig::default();
+            Ok(match &self.challenge {
+                Some(hex) => LightChallenge::from_hex(hex, &cfg)?,
+                None => LightChallenge::random(&cfg)?,
+            })
+        };
         let c = match Mode::from(self.mode) {
             Mode::Silent => SessionConfig::silent().with_silent_ms(self.silent_ms),
+            Mode::Light => SessionConfig::light(challenge()?),
+            Mode::Flash => SessionConfig::flash(challenge()?),
             _ => SessionConfig::action(liveface::parse_actions(&self.actions)?),
         };
         Ok(c.with_timeout_ms(self.timeout_ms))
@@ -90,6 +111,32 @@ pub struct PrecheckArgs {
     /// BestFrameNum to ask the API for (2..=10).
     #[arg(long)]
     best_frame_num: Option<u8>,
+    /// Light and flash modes: when each colour was really on screen, CSV
+    /// `index,from_ms,to_ms` in ms from the clip's first frame (as the app logged it);
+    /// without it the planned times are used and the lag is estimated.
+    #[arg(long)]
+    displayed: Option<PathBuf>,
+}
+
+/// Reads a display log: `index,from_ms,to_ms` rows (a header and `#` lines allowed).
+fn read_displayed(path: &Path) -> anyhow::Result<Vec<(usize, i64, i64)>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with("index") {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        let parsed = (f.len() == 3)
+            .then(|| Some((f[0].parse().ok()?, f[1].parse::<f64>().ok()?, f[2].parse::<f64>().ok()?)))
+            .flatten();
+        let Some((i, a, b)) = parsed else {
+            anyhow::bail!("{}:{}: expected `index,from_ms,to_ms`, got {line:?}", path.display(), n + 1);
+        };
+        out.push((i, (a * 1000.0) as i64, (b * 1000.0) as i64));
+    }
+    Ok(out)
 }
 
 /// Which API a request is for and what it needs besides the video.
@@ -170,9 +217,17 @@ pub fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
         Some(_) => Some(pack::new()?),
         None => None,
     };
+    let displayed = a.displayed.as_deref().map(read_displayed).transpose()?;
+    let mut first_us = None;
     for (index, frame) in frame_source(&a.path, a.fps)?.enumerate() {
         let frame = frame?;
         let view = frame.as_frame()?;
+        let t0 = *first_us.get_or_insert(view.timestamp_us());
+        if index == 0 {
+            for &(i, from, to) in displayed.as_deref().unwrap_or_default() {
+                session.acknowledge(&DisplayAck { index: i, from_us: t0 + from, to_us: t0 + to });
+            }
+        }
         let (report, events) = session.push(&view)?;
         if let Some(p) = pack.as_mut() {
             p.push_frame(&view, index, session.best_frames())?;
@@ -280,10 +335,33 @@ struct Screen {
     fps: f64,
     face: bool,
     last_draw: Option<Instant>,
+    /// Light mode: the colour filling the terminal and until when.
+    light: Option<([u8; 3], Instant)>,
 }
 
 impl Screen {
+    /// Fills the whole terminal with one colour (24-bit ANSI background): the terminal is
+    /// the light source of light mode.
+    fn fill(out: &mut dyn Write, rgb: [u8; 3]) -> std::io::Result<()> {
+        write!(out, "\x1b[?25l\x1b[48;2;{};{};{}m\x1b[H\x1b[2J", rgb[0], rgb[1], rgb[2])?;
+        out.flush()
+    }
+
+    /// Back to the terminal's own colours.
+    fn restore(out: &mut dyn Write) -> std::io::Result<()> {
+        write!(out, "\x1b[0m\x1b[?25h\x1b[H\x1b[2J")?;
+        out.flush()
+    }
+
     fn draw(&mut self, out: &mut dyn Write, force: bool) -> std::io::Result<()> {
+        if let Some((_, until)) = self.light {
+            // While the colours run, nothing but the colour is drawn.
+            if Instant::now() < until {
+                return Ok(());
+            }
+            self.light = None;
+            Screen::restore(out)?;
+        }
         if !force && self.last_draw.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
             return Ok(());
         }
@@ -347,6 +425,10 @@ impl LiveOut<'_> {
                     if let K::Progress { done, total } = &e.kind {
                         screen.step = Some((*done, *total));
                     }
+                    if let K::LightColor { rgb, duration_ms, .. } = &e.kind {
+                        Screen::fill(*out, *rgb)?;
+                        screen.light = Some((*rgb, Instant::now() + Duration::from_millis(*duration_ms as u64)));
+                    }
                     force = true;
                 }
                 screen.remaining_s = (timeout_ms - (report.timestamp_us - t0) / 1000) as f64 / 1e3;
@@ -362,6 +444,9 @@ impl LiveOut<'_> {
         match self {
             LiveOut::Json(out) => write_line(*out, &serde_json::json!({ "outcome": o })),
             LiveOut::Screen(screen, out) => {
+                if screen.light.take().is_some() {
+                    Screen::restore(*out)?;
+                }
                 screen.draw(*out, true)?;
                 writeln!(out, "\r")?;
                 if o.passed {
@@ -429,6 +514,7 @@ pub fn live(a: LiveArgs) -> anyhow::Result<ExitCode> {
     let config = a.session.config()?;
     let title = match config.mode {
         Mode::Action => format!("liveface live - actions {}", a.session.actions),
+        Mode::Light | Mode::Flash => "liveface live - light (set the screen to full brightness)".to_string(),
         _ => "liveface live - silent".to_string(),
     };
     let steps = config.actions.len();

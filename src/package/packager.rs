@@ -91,6 +91,23 @@ pub struct PackageManifest {
     pub evidence_window_us: Option<(i64, i64)>,
     /// The best frame.
     pub best_frame: Option<BestFrameInfo>,
+    /// Light and flash sessions (packaged as `SILENT`: the compare API has no light
+    /// type): the challenge's nonce and the colours decoded from the face, step by step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub light: Option<LightEvidence>,
+}
+
+/// What a light session saw, for the package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LightEvidence {
+    /// The challenge nonce (hex).
+    pub nonce_hex: String,
+    /// Decoded display colour of each step (`None`: no frame in its middle).
+    pub decoded: Vec<Option<[u8; 3]>>,
+    /// Share of the seen steps decoded as the challenge's colour.
+    pub decoded_share: Option<f32>,
+    /// Display + camera lag (ms).
+    pub lag_ms: Option<i64>,
 }
 
 /// A finished package, in memory.
@@ -238,7 +255,7 @@ impl Packager {
         }
         let mut video = self.video.finish()?;
         let (liveness, validate) = match outcome.mode {
-            Mode::Silent => (LivenessType::Silent, String::new()),
+            Mode::Silent | Mode::Light | Mode::Flash => (LivenessType::Silent, String::new()),
             Mode::Action => (
                 LivenessType::Action,
                 outcome.steps.iter().map(|s| s.action.code().to_string()).collect::<Vec<_>>().join(","),
@@ -271,6 +288,12 @@ impl Packager {
                 score: best.score,
                 face_box: best.bbox,
                 face_px,
+            }),
+            light: outcome.light.as_ref().map(|l| LightEvidence {
+                nonce_hex: l.nonce_hex.clone(),
+                decoded: l.decoded.clone(),
+                decoded_share: l.decoded_share,
+                lag_ms: l.lag_ms,
             }),
         };
         Ok(Package { best_jpeg, video_mp4, request_json, manifest, video })

@@ -1,6 +1,5 @@
 //! TC3-HMAC-SHA256 request signing (Tencent Cloud API v3).
 
-use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 /// A secret that never shows in `Debug` or `Display`.
@@ -54,10 +53,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 fn hmac(key: &[u8], msg: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length.
-    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    m.update(msg);
-    m.finalize().into_bytes().to_vec()
+    crate::crypto::hmac_sha256(key, msg)
 }
 
 /// UTC calendar date (`YYYY-MM-DD`) of a Unix timestamp (civil-from-days).

@@ -3,8 +3,9 @@
 use serde::Serialize;
 
 use crate::checks::action::{Action, ActionThresholds};
+use crate::checks::light::{LightChallenge, LightThresholds};
 use crate::checks::silent::SilentConfig;
-use crate::checks::{ActionCheck, Check, SilentCheck};
+use crate::checks::{ActionCheck, Check, LightCheck, SilentCheck};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::quality::QualityConfig;
@@ -19,6 +20,11 @@ pub enum Mode {
     Action,
     /// `SILENT`: look at the camera for 2-3 s; passive anti-spoofing and temporal cues.
     Silent,
+    /// Light (the app SDK's 光线): the screen shows a random colour sequence that the face
+    /// must reflect. Packaged as `SILENT` (the compare API has no light type).
+    Light,
+    /// Flash (the app SDK's 一闪): a blink, then the light sequence. Packaged as `SILENT`.
+    Flash,
 }
 
 impl Mode {
@@ -26,7 +32,7 @@ impl Mode {
     pub fn liveness_type(self) -> &'static str {
         match self {
             Mode::Action => "ACTION",
-            Mode::Silent => "SILENT",
+            Mode::Silent | Mode::Light | Mode::Flash => "SILENT",
         }
     }
 }
@@ -37,7 +43,11 @@ impl std::str::FromStr for Mode {
         match s.to_ascii_lowercase().as_str() {
             "action" => Ok(Mode::Action),
             "silent" => Ok(Mode::Silent),
-            other => Err(Error::new(ErrorKind::Config, format!("unknown mode {other:?} (action or silent)"))),
+            "light" => Ok(Mode::Light),
+            "flash" => Ok(Mode::Flash),
+            other => {
+                Err(Error::new(ErrorKind::Config, format!("unknown mode {other:?} (action, silent, light or flash)")))
+            }
         }
     }
 }
@@ -69,6 +79,10 @@ pub struct SessionConfig {
     pub best_frames: usize,
     /// Silent-mode settings.
     pub silent: SilentConfig,
+    /// Light and flash modes: the colour schedule (required there).
+    pub light: Option<LightChallenge>,
+    /// Light and flash modes: decision limits.
+    pub light_thresholds: LightThresholds,
 }
 
 impl SessionConfig {
@@ -86,7 +100,23 @@ impl SessionConfig {
             tracker: TrackerConfig { detect_interval: 5, ..TrackerConfig::default() },
             best_frames: 5,
             silent: SilentConfig::default(),
+            light: None,
+            light_thresholds: LightThresholds::default(),
         }
+    }
+
+    /// A light session: `challenge`'s colours on the app's screen, reflected by the face.
+    /// Landmark smoothing is off: the colour is read at the mesh points, and smoothed
+    /// points lag behind a moving face.
+    pub fn light(challenge: LightChallenge) -> SessionConfig {
+        let mut c = SessionConfig { mode: Mode::Light, light: Some(challenge), ..SessionConfig::action(Vec::new()) };
+        c.tracker.smoothing = None;
+        c
+    }
+
+    /// A flash session: a blink, then `challenge`'s colours.
+    pub fn flash(challenge: LightChallenge) -> SessionConfig {
+        SessionConfig { mode: Mode::Flash, actions: vec![Action::Blink], ..SessionConfig::light(challenge) }
     }
 
     /// A silent session with default limits: 3 s of good frames (2 s at least) within 10 s.
@@ -128,6 +158,21 @@ impl SessionConfig {
                 self.step_timeout_ms,
             ))],
             Mode::Silent => vec![Box::new(SilentCheck::new(engine.cloned(), self.silent.clone()))],
+            Mode::Light | Mode::Flash => {
+                let mut v: Vec<Box<dyn Check>> = Vec::new();
+                if self.mode == Mode::Flash {
+                    v.push(Box::new(ActionCheck::new(
+                        &[Action::Blink],
+                        self.thresholds,
+                        self.calibration_ms,
+                        self.step_timeout_ms,
+                    )));
+                }
+                if let Some(ch) = &self.light {
+                    v.push(Box::new(LightCheck::new(ch.clone(), self.light_thresholds)));
+                }
+                v
+            }
         }
     }
 
@@ -144,6 +189,10 @@ impl SessionConfig {
             }
             if !(1..=10).contains(&sc.model_frames) {
                 return bad(format!("silent model_frames must be 1..=10, got {}", sc.model_frames));
+            }
+        } else if matches!(self.mode, Mode::Light | Mode::Flash) {
+            if self.light.is_none() {
+                return bad("light and flash sessions need a colour schedule (SessionConfig::light)".into());
             }
         } else if self.actions.is_empty() || self.actions.len() > 4 {
             return bad(format!("an action session needs 1 to 4 actions, got {}", self.actions.len()));

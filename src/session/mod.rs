@@ -55,6 +55,8 @@ pub struct Outcome {
     pub baseline: Option<Baseline>,
     /// Silent mode: the decision and its components.
     pub silent: Option<SilentReport>,
+    /// Light and flash modes: the decision and its components.
+    pub light: Option<crate::checks::light::LightReport>,
 }
 
 /// One liveness attempt. Create with [`Session::new`], push frames, read events; it ends
@@ -158,6 +160,13 @@ impl Session {
         self.advance(r, None)
     }
 
+    /// Advances the session with a frame someone already tracked (the report of this
+    /// very frame, e.g. when one tracking pass serves several sessions over a clip): the
+    /// checks get the pixels without tracking them again.
+    pub fn push_tracked(&mut self, frame: &FrameRef, r: &FrameReport) -> Vec<Event> {
+        self.advance(r, Some(frame))
+    }
+
     /// Audio on the frames' clock, for checks that listen (ignored by the others).
     pub fn push_audio(&mut self, chunk: &AudioChunk) {
         if let Some(c) = self.checks.get_mut(self.current) {
@@ -167,7 +176,9 @@ impl Session {
 
     /// The app's acknowledgement that something a check asked for was on screen.
     pub fn acknowledge(&mut self, ack: &DisplayAck) {
-        if let Some(c) = self.checks.get_mut(self.current) {
+        // Every check: an acknowledgement may arrive before its check is the current one
+        // (a flash session's colours acknowledged while the blink step still runs).
+        for c in &mut self.checks {
             c.on_ack(ack);
         }
     }
@@ -243,7 +254,7 @@ impl Session {
             None if passed => ("检测通过", "passed"),
             None => ("检测失败", "failed"),
         };
-        let (mut steps, mut baseline, mut silent) = (Vec::new(), None, None);
+        let (mut steps, mut baseline, mut silent, mut light) = (Vec::new(), None, None, None);
         for c in &self.checks {
             match c.report() {
                 CheckReport::Action(a) => {
@@ -251,6 +262,7 @@ impl Session {
                     baseline = baseline.or(a.baseline);
                 }
                 CheckReport::Silent(s) => silent = silent.or(s),
+                CheckReport::Light(l) => light = light.or(l),
             }
         }
         let spans: Vec<_> = self.checks.iter().map(|c| c.evidence_span()).collect();
@@ -273,6 +285,7 @@ impl Session {
             },
             baseline,
             silent,
+            light,
         }
     }
 

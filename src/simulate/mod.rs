@@ -9,6 +9,11 @@
 //! recaptures do. Sensor noise is added. This is a documented simulation, not a dataset:
 //! it checks that the pipeline notices planar motion and screen texture, and says nothing
 //! about attacks made with care.
+//!
+//! [`light`] renders the reflection of a light challenge onto a real clip, and the attacks
+//! light mode must stop.
+
+pub mod light;
 
 use serde::Serialize;
 
