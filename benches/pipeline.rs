@@ -94,6 +94,29 @@ fn stages(c: &mut Criterion) {
             s.finish()
         })
     });
+    // Light mode beyond tracking: a whole light session (about 120 frames at 30 fps, the
+    // schedule plus the lag window) on the tracked frame; divide by the frames for the
+    // cost per frame (sampling 5 regions, 40 mesh points and the background, then the fit
+    // and the decision at the end).
+    let challenge = liveface::checks::light::LightChallenge::from_nonce(
+        b"bench",
+        &liveface::checks::light::LightChallengeConfig::default(),
+    )
+    .unwrap();
+    let light_frames = ((challenge.total_ms() as i64 + 700) * 1000 / 33_333) as usize;
+    eprintln!("light bench: {light_frames} frames a session");
+    g.bench_function("light_session_frames", |b| {
+        b.iter(|| {
+            let mut s = liveface::Session::from_reports(liveface::SessionConfig::light(challenge.clone())).unwrap();
+            for r in reports.iter().take(light_frames) {
+                s.push_tracked(&frame.at_us(r.timestamp_us), r);
+                if s.is_finished() {
+                    break;
+                }
+            }
+            s.finish()
+        })
+    });
     g.finish();
 
     // The silent decision after 3 s at 30 fps (90 tracked 640x480 frames, the face moving

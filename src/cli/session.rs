@@ -343,7 +343,14 @@ impl Screen {
     /// Fills the whole terminal with one colour (24-bit ANSI background): the terminal is
     /// the light source of light mode.
     fn fill(out: &mut dyn Write, rgb: [u8; 3]) -> std::io::Result<()> {
-        write!(out, "\x1b[?25l\x1b[48;2;{};{};{}m\x1b[H\x1b[2J", rgb[0], rgb[1], rgb[2])?;
+        // Erase with the colour (background colour erase), then write coloured blanks over
+        // every cell with line wrap off, for terminals that erase to their default colour.
+        write!(out, "\x1b[?25l\x1b[?7l\x1b[48;2;{};{};{}m\x1b[H\x1b[2J", rgb[0], rgb[1], rgb[2])?;
+        let blanks = " ".repeat(400);
+        for row in 1..=120 {
+            write!(out, "\x1b[{row};1H{blanks}")?;
+        }
+        write!(out, "\x1b[?7h\x1b[H")?;
         out.flush()
     }
 

@@ -160,6 +160,9 @@ impl Check for LightCheck {
             ctx.event(EventKind::LightColor { index: s.index, rgb: s.rgb, duration_ms: s.duration_ms });
             self.announced += 1;
         }
+        if let (None, Some(face)) = (ctx.issue, ctx.report.face.as_ref()) {
+            ctx.offer_best(face);
+        }
         if let (Some(frame), Some(face)) = (ctx.frame, ctx.report.face.as_ref()) {
             if let Some(s) = sample(frame, face, ctx.t_us) {
                 self.samples.push(s);
