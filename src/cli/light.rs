@@ -56,6 +56,20 @@ struct Tracked {
     reports: Vec<FrameReport>,
 }
 
+/// A frame as upright packed RGB at `t_us`.
+fn upright_rgb(view: &liveface::FrameRef, t_us: i64) -> OwnedFrame {
+    let (w, h) = view.upright_size();
+    OwnedFrame {
+        data: view.to_upright_rgb(),
+        width: w,
+        height: h,
+        format: PixelFormat::Rgb8,
+        rotation: Rotation::R0,
+        mirror: false,
+        timestamp_us: t_us,
+    }
+}
+
 /// Decodes and tracks up to `max_s` seconds of a clip, as upright RGB.
 fn track_clip(engine: &Engine, clip: &Path, max_s: f64) -> anyhow::Result<Tracked> {
     let mut tracker = engine.tracker_with(TrackerConfig::default())?;
@@ -69,16 +83,7 @@ fn track_clip(engine: &Engine, clip: &Path, max_s: f64) -> anyhow::Result<Tracke
         if (t - t0) as f64 > max_s * 1e6 {
             break;
         }
-        let (w, h) = view.upright_size();
-        let rgb = OwnedFrame {
-            data: view.to_upright_rgb(),
-            width: w,
-            height: h,
-            format: PixelFormat::Rgb8,
-            rotation: Rotation::R0,
-            mirror: false,
-            timestamp_us: t - t0,
-        };
+        let rgb = upright_rgb(&view, t - t0);
         let report = tracker.process(&rgb.as_frame()?)?;
         frames.push(rgb);
         reports.push(report);
@@ -153,17 +158,7 @@ fn h264(frames: Vec<OwnedFrame>, fps: f64) -> anyhow::Result<Vec<OwnedFrame>> {
     let mut k = 0;
     while let Some(d) = reader.next_frame()? {
         let Some(orig) = frames.get(k) else { break };
-        let view = d.as_frame()?;
-        let (w, h) = view.upright_size();
-        out.push(OwnedFrame {
-            data: view.to_upright_rgb(),
-            width: w,
-            height: h,
-            format: PixelFormat::Rgb8,
-            rotation: Rotation::R0,
-            mirror: false,
-            timestamp_us: orig.timestamp_us,
-        });
+        out.push(upright_rgb(&d.as_frame()?, orig.timestamp_us));
         k += 1;
     }
     Ok(out)
