@@ -19,7 +19,8 @@ pub struct LightThresholds {
     pub min_steps_seen: f32,
     /// Smallest correlation of the face's colour with the schedule.
     pub min_correlation: f32,
-    /// Smallest response to a white screen (grey levels, mean of the channels).
+    /// Smallest response to a white screen (grey levels, mean of the channels): below it
+    /// the light is too weak to judge the relief, and the check fails rather than guess.
     pub min_response: f32,
     /// Smallest share of the steps decoded as the challenge's colour.
     pub min_decoded: f32,
@@ -38,7 +39,7 @@ impl Default for LightThresholds {
             min_frames: 8,
             min_steps_seen: 0.6,
             min_correlation: 0.5,
-            min_response: 1.0,
+            min_response: 2.5,
             min_decoded: 0.75,
             max_background_share: 0.5,
             min_relief: 0.4,
@@ -56,7 +57,8 @@ pub struct Relief {
     pub measured: f32,
     /// Predicted from the normals (Lambert, light along the camera axis).
     pub predicted: f32,
-    /// measured / predicted (`None` when the prediction is too small to judge).
+    /// measured / predicted (`None` when the prediction or the midline's response is too
+    /// small to judge; the check then fails).
     pub ratio: Option<f32>,
 }
 
@@ -107,13 +109,24 @@ pub struct LightCheck {
     announced: usize,
     acks: Vec<(usize, i64, i64)>,
     samples: Vec<Sample>,
+    /// The mesh neighbours of the sampled points, found on the first face.
+    rings: Option<Vec<Vec<usize>>>,
     report: Option<LightReport>,
 }
 
 impl LightCheck {
     /// A check of `challenge` with these limits.
     pub fn new(challenge: LightChallenge, th: LightThresholds) -> LightCheck {
-        LightCheck { challenge, th, t0: None, announced: 0, acks: Vec::new(), samples: Vec::new(), report: None }
+        LightCheck {
+            challenge,
+            th,
+            t0: None,
+            announced: 0,
+            acks: Vec::new(),
+            samples: Vec::new(),
+            rings: None,
+            report: None,
+        }
     }
 
     /// When the schedule started (µs), once the check has started.
@@ -164,7 +177,7 @@ impl Check for LightCheck {
             ctx.offer_best(face);
         }
         if let (Some(frame), Some(face)) = (ctx.frame, ctx.report.face.as_ref()) {
-            if let Some(s) = sample(frame, face, ctx.t_us) {
+            if let Some(s) = sample(frame, face, ctx.t_us, &mut self.rings) {
                 self.samples.push(s);
             }
         }
@@ -348,7 +361,9 @@ pub(crate) fn analyse(
         Some(Reason::LightWrongSequence)
     } else if r.background_share.is_some_and(|s| s > th.max_background_share) {
         Some(Reason::LightWholeFrame)
-    } else if ratio.is_some_and(|q| q < th.min_relief) {
+    } else if ratio.is_none_or(|q| q < th.min_relief) {
+        // Relief not confirmed (too flat, or too weak or unpredicted to judge): a flat
+        // picture must not pass because its relief could not be measured.
         Some(Reason::LightFlatSurface)
     } else {
         None

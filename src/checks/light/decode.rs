@@ -46,6 +46,12 @@ pub(crate) struct Sample {
 /// The outward surface normal at mesh point `c` (unit, z negative toward the camera),
 /// from its eight nearest mesh neighbours taken in order around it.
 pub(crate) fn normal_at(lm: &[[f32; 3]], c: usize) -> [f32; 3] {
+    normal_from_ring(lm, c, &ring_of(lm, c))
+}
+
+/// The eight mesh points nearest to `c` in the image, in order around it: the mesh's
+/// topology does not change, so a check finds them once and reuses them.
+pub(crate) fn ring_of(lm: &[[f32; 3]], c: usize) -> Vec<usize> {
     let p = lm[c];
     let mut near: Vec<(f32, usize)> = lm
         .iter()
@@ -55,11 +61,22 @@ pub(crate) fn normal_at(lm: &[[f32; 3]], c: usize) -> [f32; 3] {
         .collect();
     let k = 8.min(near.len());
     near.select_nth_unstable_by(k.saturating_sub(1), |a, b| a.0.total_cmp(&b.0));
-    let mut ring: Vec<[f32; 3]> = near[..k].iter().map(|(_, i)| sub(lm[*i], p)).collect();
-    ring.sort_by(|a, b| a[1].atan2(a[0]).total_cmp(&b[1].atan2(b[0])));
+    let mut ring: Vec<usize> = near[..k].iter().map(|(_, i)| *i).collect();
+    let angle = |i: &usize| {
+        let d = sub(lm[*i], p);
+        d[1].atan2(d[0])
+    };
+    ring.sort_by(|a, b| angle(a).total_cmp(&angle(b)));
+    ring
+}
+
+/// The normal at `c` from its ring (sum of the cross products of consecutive spokes).
+pub(crate) fn normal_from_ring(lm: &[[f32; 3]], c: usize, ring: &[usize]) -> [f32; 3] {
+    let p = lm[c];
+    let spokes: Vec<[f32; 3]> = ring.iter().map(|i| sub(lm[*i], p)).collect();
     let mut n = [0.0f32; 3];
-    for i in 0..ring.len() {
-        let c = cross(ring[i], ring[(i + 1) % ring.len()]);
+    for i in 0..spokes.len() {
+        let c = cross(spokes[i], spokes[(i + 1) % spokes.len()]);
         n = [n[0] + c[0], n[1] + c[1], n[2] + c[2]];
     }
     let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
@@ -68,6 +85,11 @@ pub(crate) fn normal_at(lm: &[[f32; 3]], c: usize) -> [f32; 3] {
     }
     let s = if n[2] > 0.0 { -1.0 / len } else { 1.0 / len };
     [n[0] * s, n[1] * s, n[2] * s]
+}
+
+/// The rings of the midline and cheek points, in [`CENTRE`] then [`SIDES`] order.
+pub(crate) fn group_rings(lm: &[[f32; 3]]) -> Vec<Vec<usize>> {
+    CENTRE.iter().chain(SIDES.iter()).map(|&c| ring_of(lm, c)).collect()
 }
 
 fn sub(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
@@ -101,11 +123,17 @@ fn patch(frame: &FrameRef, cx: f32, cy: f32, half: f32, buf: &mut Vec<u8>) -> Op
 }
 
 /// Samples one frame.
-pub(crate) fn sample(frame: &FrameRef, face: &FaceReport, t_us: i64) -> Option<Sample> {
+pub(crate) fn sample(
+    frame: &FrameRef,
+    face: &FaceReport,
+    t_us: i64,
+    rings: &mut Option<Vec<Vec<usize>>>,
+) -> Option<Sample> {
     let lm = &face.landmarks;
     if lm.len() < 468 {
         return None;
     }
+    let rings = rings.get_or_insert_with(|| group_rings(lm));
     let to_up = frame.buffer_to_upright();
     let up = |i: usize| to_up.apply(lm[i][0], lm[i][1]);
     let (a, b) = (up(33), up(263));
@@ -120,15 +148,15 @@ pub(crate) fn sample(frame: &FrameRef, face: &FaceReport, t_us: i64) -> Option<S
     let mut groups = [[0.0f32; 3]; 2];
     let mut group_shading = [0.0f32; 2];
     let small = (eyes * 0.06).max(1.5);
-    for (g, set) in [&CENTRE[..], &SIDES[..]].into_iter().enumerate() {
+    for (g, (set, first)) in [(&CENTRE[..], 0), (&SIDES[..], CENTRE.len())].into_iter().enumerate() {
         let mut n = 0.0;
-        for &i in set {
+        for (k, &i) in set.iter().enumerate() {
             let (x, y) = up(i);
             if let Some(p) = patch(frame, x, y, small, &mut buf) {
                 for c in 0..3 {
                     groups[g][c] += p[c];
                 }
-                group_shading[g] += (-normal_at(lm, i)[2]).max(0.0);
+                group_shading[g] += (-normal_from_ring(lm, i, &rings[first + k])[2]).max(0.0);
                 n += 1.0;
             }
         }
