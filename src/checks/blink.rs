@@ -144,9 +144,8 @@ impl BlinkDetector {
         var.sqrt().clamp(self.th.noise_min, self.th.noise_max)
     }
 
-    /// The mean drop a closure must exceed now.
-    pub(crate) fn threshold(&self) -> f32 {
-        let level = self.levels();
+    /// The mean drop a closure must exceed now, given this frame's `levels()`.
+    fn threshold(&self, level: [f32; 2]) -> f32 {
         self.th.min_drop.max(self.th.noise_k * self.noise(level))
     }
 
@@ -167,7 +166,7 @@ impl BlinkDetector {
         let drop = (drops[0] + drops[1]) / 2.0;
         match self.closure {
             None => {
-                let mut need = self.threshold();
+                let mut need = self.threshold(level);
                 // Just after a blink the lids often settle a little low: a second closure
                 // this soon must be nearly as deep as the first.
                 if let Some((end, depth)) = self.last_blink {
@@ -194,7 +193,7 @@ impl BlinkDetector {
             }
             Some(c) => {
                 let d = 1.0 - mean_ratio(eyes, c.level);
-                let need = self.threshold();
+                let need = self.threshold(level);
                 // Open again: near the level, or half-way back from the deepest point (a closure
                 // starting at once after it must then pass the refractory rule).
                 if d <= 0.5 * need || d <= 0.5 * c.depth {

@@ -11,7 +11,7 @@ use liveface::checks::action::{Action, ActionEvent, ActionScanner, ActionThresho
 use liveface::metrics::{read_interval_labels, Interval, IntervalLabels, Prf};
 use liveface::{Engine, TrackerConfig};
 
-use super::{engine_with, frame_source, stem, write_line};
+use super::{engine_with, frame_source, stem, thin_to_rate, write_line};
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
 enum EvalKind {
@@ -218,16 +218,12 @@ pub(crate) fn score(
     ignore: &[Interval],
     tol: f64,
 ) -> ClipScore {
-    let min_gap = fps.map_or(0, |f| (0.9e6 / f) as i64);
+    let all: Vec<i64> = tr.iter().map(|f| f.0).collect();
+    let kept: Vec<(usize, i64)> = thin_to_rate(&all, fps).into_iter().map(|i| (i, all[i])).collect();
     let mut scanner = ActionScanner::new(th, 10);
-    let mut kept: Vec<(usize, i64)> = Vec::new();
     let mut found = Vec::new();
-    for (i, (t, s)) in tr.iter().enumerate() {
-        if kept.last().is_some_and(|(_, last)| t - last < min_gap) {
-            continue;
-        }
-        kept.push((i, *t));
-        if let Some(s) = s {
+    for &(i, _) in &kept {
+        if let Some(s) = &tr[i].1 {
             found.extend(scanner.push_signals(*s).into_iter().filter(|e| e.action == want));
         }
     }

@@ -12,7 +12,7 @@ use liveface::simulate::light::{LightAttack, LightRenderer, LightSimConfig, Rng}
 use liveface::source::OwnedFrame;
 use liveface::{Engine, FrameReport, PixelFormat, Rotation, Session, SessionConfig, TrackerConfig};
 
-use super::{frame_source, stem, write_line};
+use super::{frame_source, stem, thin_to_rate, write_line};
 
 #[derive(clap::Subcommand)]
 pub enum SimulateCmd {
@@ -94,16 +94,10 @@ fn track_clip(engine: &Engine, clip: &Path, max_s: f64) -> anyhow::Result<Tracke
     Ok(Tracked { frames, reports })
 }
 
-/// Indices of the frames kept at `fps` (at most, 0.9 of the period apart).
+/// Indices of the frames kept at `fps`.
 fn keep_at(reports: &[FrameReport], fps: Option<f64>) -> Vec<usize> {
-    let gap = fps.map_or(0, |f| (0.9e6 / f) as i64);
-    let mut out: Vec<usize> = Vec::new();
-    for (i, r) in reports.iter().enumerate() {
-        if out.last().is_none_or(|&l| r.timestamp_us - reports[l].timestamp_us >= gap) {
-            out.push(i);
-        }
-    }
-    out
+    let times: Vec<i64> = reports.iter().map(|r| r.timestamp_us).collect();
+    thin_to_rate(&times, fps)
 }
 
 /// Renders one session: the kept frames lit by `shown`, with capture-time jitter and

@@ -33,6 +33,19 @@ pub fn stem(p: &Path) -> String {
     p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
+/// Indices of the frames a camera of at most `fps` frames a second would deliver: a frame
+/// closer than 0.9 of the period to the last kept one is dropped (all kept without `fps`).
+pub fn thin_to_rate(times: &[i64], fps: Option<f64>) -> Vec<usize> {
+    let gap = fps.map_or(0, |f| (0.9e6 / f) as i64);
+    let mut out: Vec<usize> = Vec::new();
+    for (i, t) in times.iter().enumerate() {
+        if out.last().is_none_or(|&l| t - times[l] >= gap) {
+            out.push(i);
+        }
+    }
+    out
+}
+
 /// Two clockwise rotations one after the other.
 pub fn compose(a: Rotation, b: Rotation) -> Rotation {
     let deg = |r: Rotation| match r {

@@ -193,8 +193,6 @@ impl Check for LightCheck {
         }
     }
 
-    fn on_face_gap(&mut self, _ctx: &mut FrameCtx) {}
-
     fn finish(&mut self, _end: &Ending) -> Status {
         if let Some(r) = &self.report {
             return match r.reason {
