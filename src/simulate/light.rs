@@ -32,7 +32,7 @@
 
 use serde::Serialize;
 
-use crate::checks::light::decode::normal_at;
+use crate::checks::light::decode::{facing, mesh_rings};
 use crate::checks::light::LightChallenge;
 
 /// What the camera is shown.
@@ -170,6 +170,8 @@ pub struct LightRenderer {
     drift: f32,
     wb: [f32; 3],
     last_t_us: Option<i64>,
+    /// The mesh's point rings, found on the first face (the topology does not change).
+    rings: Option<Vec<Vec<usize>>>,
 }
 
 impl LightRenderer {
@@ -179,7 +181,7 @@ impl LightRenderer {
         let mut rng = Rng::new(cfg.seed);
         let lags_us =
             shown.steps.iter().map(|_| ((cfg.lag_ms + cfg.lag_jitter_ms * rng.gauss()).max(0.0)) * 1000.0).collect();
-        LightRenderer { cfg, shown, lags_us, rng, ae: 1.0, drift: 1.0, wb: [1.0; 3], last_t_us: None }
+        LightRenderer { cfg, shown, lags_us, rng, ae: 1.0, drift: 1.0, wb: [1.0; 3], last_t_us: None, rings: None }
     }
 
     /// The colour (0..1) the camera sees at `t_us` after the schedule's start, averaged
@@ -244,7 +246,8 @@ impl LightRenderer {
                 y1 = y1.max(p[1]);
             }
             let fw = (x1 - x0).max(1.0);
-            let normals: Vec<f32> = (0..468).map(|i| (-normal_at(lm, i)[2]).max(0.0)).collect();
+            let rings = self.rings.get_or_insert_with(|| mesh_rings(lm));
+            let normals = facing(lm, rings);
             let reach = fw / 12.0;
             let (mut acc, mut n) = ([0.0f64; 3], 0usize);
             for cy in 0..ch {

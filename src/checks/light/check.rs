@@ -3,7 +3,9 @@
 use serde::Serialize;
 
 use super::challenge::LightChallenge;
-use super::decode::{display_times, fit_signal, sample, Fit, Sample};
+use super::decode::{
+    chromatic_response, display_times, fit_signal, is_centre, is_side, sample, Fit, Sample, RELIEF_POINTS,
+};
 use crate::checks::{Check, CheckKind, CheckReport, DisplayAck, Ending, EventKind, FrameCtx, Prompt, Reason, Status};
 
 /// Decision limits of the light check.
@@ -19,14 +21,16 @@ pub struct LightThresholds {
     pub min_steps_seen: f32,
     /// Smallest correlation of the face's colour with the schedule.
     pub min_correlation: f32,
-    /// Smallest response to a white screen (grey levels, mean of the channels): below it
-    /// the light is too weak to judge the relief, and the check fails rather than guess.
+    /// Smallest response of the face to a white screen (grey levels, mean of the channels).
     pub min_response: f32,
     /// Smallest share of the steps decoded as the challenge's colour.
     pub min_decoded: f32,
-    /// Largest background response as a share of the face's.
+    /// Largest background response as a share of the face's, when the background follows
+    /// the schedule (its correlation at least `min_correlation`; a background that only
+    /// moves, with the head passing its edge, is noise, not a tint).
     pub max_background_share: f32,
-    /// Smallest measured / predicted relief (cheeks against forehead and nose).
+    /// Smallest measured / predicted relief, after taking off twice its standard error
+    /// ([`Relief::spread`]): the relief must be shown, not merely not ruled out.
     pub min_relief: f32,
     /// Relief is judged only when the mesh predicts at least this much.
     pub min_predicted_relief: f32,
@@ -39,7 +43,7 @@ impl Default for LightThresholds {
             min_frames: 8,
             min_steps_seen: 0.6,
             min_correlation: 0.5,
-            min_response: 2.5,
+            min_response: 1.5,
             min_decoded: 0.75,
             max_background_share: 0.5,
             min_relief: 0.4,
@@ -48,18 +52,30 @@ impl Default for LightThresholds {
     }
 }
 
-/// The relief component: how much less the cheeks respond than the face's midline
-/// (forehead, nose, chin), per unit of ambient brightness, pooled over 30 and 19 mesh
-/// points, against what the mesh's surface normals there predict.
+/// The relief component: how much less the cheeks respond than the face's midline per
+/// unit of ambient brightness, against what the mesh's surface normals predict. Measured
+/// in the light's hue only (see `chromatic_response`), at 50 mesh points, through a
+/// weighted line `response = a + b cos(normal)`; the ratio is the share of the midline's
+/// response the slope explains, `b cos_mid / (a + b cos_mid)`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Relief {
-    /// Measured: 1 - cheeks / midline.
+    /// Measured: 1 - cheeks / midline, from the fitted line.
     pub measured: f32,
     /// Predicted from the normals (Lambert, light along the camera axis).
     pub predicted: f32,
-    /// measured / predicted (`None` when the prediction or the midline's response is too
-    /// small to judge; the check then fails).
+    /// measured / predicted (`None` when the mesh predicts too little relief or the face
+    /// does not respond; the check then fails).
     pub ratio: Option<f32>,
+    /// Standard error of `ratio`, from the points' scatter about the fitted line.
+    pub spread: Option<f32>,
+}
+
+impl Relief {
+    /// `ratio` less twice its standard error: what the check compares with
+    /// [`LightThresholds::min_relief`].
+    pub fn lower_bound(&self) -> Option<f32> {
+        Some(self.ratio? - 2.0 * self.spread?)
+    }
 }
 
 /// What the light check found.
@@ -212,6 +228,54 @@ impl Check for LightCheck {
     }
 }
 
+/// The colours pooled into the face's: the five regions, then the relief points.
+fn patches(s: &Sample) -> impl Iterator<Item = &[f32; 3]> {
+    s.regions.iter().chain(s.points.iter())
+}
+
+/// Each patch's pooling weight: 1 / (its typical frame-to-frame change in brightness,
+/// squared, plus a floor of 0.5 grey levels squared); 0 for a patch that left the frame.
+/// The median change is set by motion and noise, not by the colour steps (a step changes
+/// one frame in five or more).
+fn pooling_weights(inside: &[&Sample]) -> Vec<f32> {
+    let lum = |p: &[f32; 3]| (p[0] + p[1] + p[2]) / 3.0;
+    let count = inside.first().map_or(0, |s| patches(s).count());
+    (0..count)
+        .map(|k| {
+            let mut diffs: Vec<f32> = Vec::with_capacity(inside.len());
+            for w in inside.windows(2) {
+                let (Some(a), Some(b)) = (patches(w[0]).nth(k), patches(w[1]).nth(k)) else { return 0.0 };
+                let d = (lum(b) - lum(a)).abs();
+                if d.is_nan() {
+                    return 0.0;
+                }
+                diffs.push(d);
+            }
+            if diffs.is_empty() {
+                return 0.0;
+            }
+            let mid = diffs.len() / 2;
+            let typical = *diffs.select_nth_unstable_by(mid, f32::total_cmp).1;
+            1.0 / (typical * typical + 0.25)
+        })
+        .collect()
+}
+
+/// A frame's face colour: its patches pooled with `weights`.
+fn face_colour(s: &Sample, weights: &[f32]) -> [f32; 3] {
+    let mut acc = [0.0f32; 3];
+    let mut n = 0.0;
+    for (p, w) in patches(s).zip(weights) {
+        if *w > 0.0 {
+            for c in 0..3 {
+                acc[c] += w * p[c];
+            }
+            n += w;
+        }
+    }
+    acc.map(|v| v / n.max(1e-9))
+}
+
 /// The whole decision from the collected samples.
 pub(crate) fn analyse(
     ch: &LightChallenge,
@@ -253,8 +317,11 @@ pub(crate) fn analyse(
     let mut dts: Vec<i64> = ts.windows(2).map(|w| w[1] - w[0]).collect();
     dts.sort_unstable();
     let exposure = dts.get(dts.len() / 2).copied().unwrap_or(33_000) / 2;
-    let face_rgb: Vec<[f32; 3]> =
-        inside.iter().map(|s| [0, 1, 2].map(|c| s.regions.iter().map(|r| r[c]).sum::<f32>() / 5.0)).collect();
+    // The face's colour: the five regions and the relief points, pooled (the more skin,
+    // the less a patch sliding over its texture matters), each weighted by how steady it
+    // is from frame to frame (a cheek that moves with speech counts less).
+    let weights = pooling_weights(&inside);
+    let face_rgb: Vec<[f32; 3]> = inside.iter().map(|s| face_colour(s, &weights)).collect();
     // The lag: the best correlation over the search range, 10 ms apart.
     let best_lag = |from: usize, to: usize| {
         (0..=max_lag / 10_000)
@@ -333,23 +400,14 @@ pub(crate) fn analyse(
         *out = g / level.max(1.0);
     }
     r.region_response = Some(rel);
-    // Relief from the pooled midline and cheek points: per unit of ambient brightness, how
-    // much less the cheeks respond, against what their normals predict.
-    let mut grel = [0.0f32; 2];
-    let mut gpred = [0.0f32; 2];
-    let mut ggain = [0.0f32; 2];
-    for g in 0..2 {
-        let rgb: Vec<[f32; 3]> = inside.iter().map(|s| s.groups[g]).collect();
-        let level = rgb.iter().map(|p| mean(*p)).sum::<f32>() / rgb.len() as f32;
-        ggain[g] = fit_signal(ch, &times, &ts, &rgb, lag, exposure).map_or(0.0, |f| mean(f.fit.gain));
-        grel[g] = ggain[g] / level.max(1.0);
-        gpred[g] = inside.iter().map(|s| s.group_shading[g]).sum::<f32>() / inside.len() as f32;
-    }
-    let measured = 1.0 - grel[1] / grel[0].max(1e-6);
-    let predicted = 1.0 - gpred[1] / gpred[0].max(1e-6);
-    // Judged only where the mesh predicts relief and the midline responds clearly.
-    let ratio = (predicted >= th.min_predicted_relief && ggain[0] >= th.min_response).then(|| measured / predicted);
-    r.relief = Some(Relief { measured, predicted, ratio });
+    // Relief: each point's response per unit of its ambient brightness, against the cosine
+    // its normal makes with the screen. Lambert's law makes the two proportional on a face;
+    // on a flat picture (one normal) or a digital tint the response is the same everywhere.
+    // A line through all the points, `r = a + b cos`, uses the whole spread of the normals
+    // (midline, cheeks, their oblique sides); the relief is the share of the midline's
+    // response that the slope explains: 1 on a face (a little above with auto-exposure,
+    // which lowers every point alike), 0 on a flat surface.
+    r.relief = relief(&inside, |rgb| chromatic_response(ch, &times, &ts, rgb, lag, exposure), th);
     // Decide, in order.
     let reason = if (seen as f32) < th.min_steps_seen * ch.steps.len() as f32 {
         Some(Reason::LightTooShort)
@@ -357,9 +415,11 @@ pub(crate) fn analyse(
         Some(Reason::LightNoResponse)
     } else if r.decoded_share.unwrap_or(0.0) < th.min_decoded {
         Some(Reason::LightWrongSequence)
-    } else if r.background_share.is_some_and(|s| s > th.max_background_share) {
+    } else if r.background_share.is_some_and(|s| s > th.max_background_share)
+        && r.background.is_some_and(|b| b.correlation >= th.min_correlation)
+    {
         Some(Reason::LightWholeFrame)
-    } else if ratio.is_none_or(|q| q < th.min_relief) {
+    } else if r.relief.is_none_or(|q| q.lower_bound().is_none_or(|v| v < th.min_relief)) {
         // Relief not confirmed (too flat, or too weak or unpredicted to judge): a flat
         // picture must not pass because its relief could not be measured.
         Some(Reason::LightFlatSurface)
@@ -369,4 +429,144 @@ pub(crate) fn analyse(
     r.passed = reason.is_none();
     r.reason = reason;
     r
+}
+
+/// The relief component from the relief points' colours (see [`Relief`]); `response` gives a point's
+/// chromatic response per unit of brightness and its variance.
+fn relief(
+    inside: &[&Sample],
+    response: impl Fn(&[[f32; 3]]) -> Option<(f32, f32)>,
+    th: &LightThresholds,
+) -> Option<Relief> {
+    let n = inside.len().max(1) as f32;
+    // Per point: predicted shading, response per unit of brightness, its variance, group.
+    let mut pts: Vec<(f32, f32, f32, u8)> = Vec::with_capacity(RELIEF_POINTS);
+    for k in 0..RELIEF_POINTS {
+        let rgb: Vec<[f32; 3]> = inside.iter().map(|s| s.points[k]).collect();
+        if rgb.iter().any(|p| p[0].is_nan()) {
+            continue;
+        }
+        let Some((per_level, var)) = response(&rgb) else { continue };
+        let shading = inside.iter().map(|s| s.shading[k]).sum::<f32>() / n;
+        let group = if is_centre(k) {
+            0
+        } else if is_side(k) {
+            1
+        } else {
+            2
+        };
+        pts.push((shading, per_level, var, group));
+    }
+    if pts.len() < 8 {
+        return None;
+    }
+    let group_mean = |g: u8| {
+        let v: Vec<f32> = pts.iter().filter(|p| p.3 == g).map(|p| p.0).collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f32>() / v.len() as f32)
+    };
+    let (c_ref, c_side) = (group_mean(0)?, group_mean(1)?);
+    // Weighted least squares, each point by its precision (its variance plus the median
+    // one, so that no single quiet point dominates).
+    let mut vars: Vec<f32> = pts.iter().map(|p| p.2).collect();
+    vars.sort_by(f32::total_cmp);
+    let floor = vars[vars.len() / 2].max(1e-9);
+    let w: Vec<f32> = pts.iter().map(|p| 1.0 / (p.2 + floor)).collect();
+    let sw: f32 = w.iter().sum();
+    let cx = pts.iter().zip(&w).map(|(p, w)| w * p.0).sum::<f32>() / sw;
+    let ry = pts.iter().zip(&w).map(|(p, w)| w * p.1).sum::<f32>() / sw;
+    let sxx: f32 = pts.iter().zip(&w).map(|(p, w)| w * (p.0 - cx).powi(2)).sum();
+    let sxy: f32 = pts.iter().zip(&w).map(|(p, w)| w * (p.0 - cx) * (p.1 - ry)).sum();
+    let predicted = 1.0 - c_side / c_ref.max(1e-6);
+    let slope = if sxx > 1e-9 { sxy / sxx } else { 0.0 };
+    let at_ref = ry + slope * (c_ref - cx);
+    let share = if at_ref.abs() > 1e-9 { slope * c_ref / at_ref } else { 0.0 };
+    // The slope's standard error from the points' scatter about the line.
+    let m = pts.len() as f32;
+    let s2 = pts.iter().zip(&w).map(|(p, w)| w * (p.1 - ry - slope * (p.0 - cx)).powi(2)).sum::<f32>() / (m - 2.0);
+    let spread = if sxx > 1e-9 && at_ref.abs() > 1e-9 { Some((s2 / sxx).sqrt() * c_ref / at_ref.abs()) } else { None };
+    // Judged only where the mesh predicts relief and the face responds at all; how
+    // precisely is `spread`'s to say.
+    let judged = predicted >= th.min_predicted_relief && at_ref > 0.0;
+    Some(Relief { measured: share * predicted, predicted, ratio: judged.then_some(share), spread })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::light::decode::RELIEF_POINTS;
+    use crate::checks::light::LightChallengeConfig;
+
+    /// Samples of a face lit by `ch` (amplitude `amp` grey levels on a point facing the
+    /// screen, 100 ms late), every point also swaying and jittering in brightness by a few
+    /// percent, alike in its three channels (head motion, tracking jitter). `flat`: every
+    /// point lit alike, as a picture held up.
+    fn samples(ch: &LightChallenge, amp: f32, flat: bool) -> Vec<Sample> {
+        let times = display_times(ch, 0, &[]);
+        let end = times.last().map_or(0, |t| t.1) + 400_000;
+        let skin = [150.0f32, 110.0, 90.0];
+        let shading: [f32; RELIEF_POINTS] = std::array::from_fn(|k| match k {
+            k if is_centre(k) => 0.9 + 0.01 * (k % 5) as f32,
+            k if is_side(k) => 0.35 + 0.02 * (k % 28) as f32,
+            _ => 0.3 + 0.02 * (k % 10) as f32,
+        });
+        let mut out = Vec::new();
+        let (mut t, mut i) = (0i64, 0usize);
+        while t < end {
+            let d = crate::checks::light::decode::displayed(ch, &times, t, 100_000, 16_000).unwrap_or([0.0; 3]);
+            let secs = t as f64 / 1e6;
+            let colour = |k: usize, cos: f32| {
+                let sway = 0.015 * (std::f64::consts::TAU * (0.7 + 0.1 * (k % 4) as f64) * secs).sin() as f32;
+                let jitter = 0.02 * (((i * 31 + k * 17) % 11) as f32 / 5.0 - 1.0);
+                let albedo = 0.8 + 0.05 * (k % 5) as f32;
+                let lit = if flat { 0.8 } else { cos };
+                [0, 1, 2].map(|c| skin[c] * albedo * (1.0 + sway + jitter) + amp * d[c] * lit * albedo)
+            };
+            let points: [[f32; 3]; RELIEF_POINTS] = std::array::from_fn(|k| colour(k, shading[k]));
+            let regions = [points[1], points[12], points[30], points[5], points[8]];
+            out.push(Sample { t_us: t, regions, background: Some([60.0, 60.0, 60.0]), points, shading });
+            t += 33_333;
+            i += 1;
+        }
+        out
+    }
+
+    fn decide(amp: f32, flat: bool) -> LightReport {
+        let ch = LightChallenge::from_nonce(b"relief test", &LightChallengeConfig::default()).unwrap();
+        analyse(&ch, &samples(&ch, amp, flat), 0, &[], &LightThresholds::default())
+    }
+
+    #[test]
+    fn a_face_shows_its_relief_through_head_motion_and_a_flat_picture_does_not() {
+        let face = decide(8.0, false);
+        let relief = face.relief.unwrap();
+        assert!(face.passed, "{face:?}");
+        assert!((relief.ratio.unwrap() - 1.0).abs() < 0.2, "{relief:?}");
+        assert!(relief.lower_bound().unwrap() >= 0.4, "{relief:?}");
+        let flat = decide(8.0, true);
+        assert_eq!(flat.reason, Some(Reason::LightFlatSurface), "{flat:?}");
+        assert!(flat.relief.unwrap().ratio.unwrap().abs() < 0.3, "{:?}", flat.relief);
+    }
+
+    #[test]
+    fn no_light_is_no_response_and_weak_relief_is_not_taken_on_trust() {
+        assert_eq!(decide(0.0, false).reason, Some(Reason::LightNoResponse));
+        // At a fraction of a grey level the schedule may still correlate, but the relief
+        // cannot be shown: the check fails rather than guess.
+        let weak = decide(0.6, false);
+        assert!(!weak.passed, "{weak:?}");
+    }
+
+    #[test]
+    fn pooling_weighs_steady_patches_more() {
+        let ch = LightChallenge::from_nonce(b"pool", &LightChallengeConfig::default()).unwrap();
+        let mut s = samples(&ch, 0.0, false);
+        // Point 20 flickers by 20 grey levels from frame to frame.
+        for (i, x) in s.iter_mut().enumerate() {
+            x.points[20] = x.points[20].map(|v| v + if i % 2 == 0 { 20.0 } else { -20.0 });
+        }
+        let refs: Vec<&Sample> = s.iter().collect();
+        let w = pooling_weights(&refs);
+        let steady = w[5 + 21];
+        assert!(w[5 + 20] < steady / 50.0, "flickering {} steady {steady}", w[5 + 20]);
+    }
 }

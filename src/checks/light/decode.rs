@@ -29,6 +29,28 @@ const SIDES: [usize; 30] = [
     347, 348, 329, 376, 427, 436, 416,
 ];
 
+/// Points out on the sides of the cheeks, below the outer eye corners (both sides): the
+/// most oblique smooth skin the mesh tracks steadily, which gives the relief fit its reach.
+const LATERAL: [usize; 10] = [213, 433, 111, 340, 143, 372, 35, 265, 32, 262];
+
+/// Number of points the relief is measured at: [`CENTRE`], [`SIDES`], [`LATERAL`].
+pub(crate) const RELIEF_POINTS: usize = CENTRE.len() + SIDES.len() + LATERAL.len();
+
+/// The mesh index of relief point `k`.
+fn relief_point(k: usize) -> usize {
+    CENTRE.iter().chain(SIDES.iter()).chain(LATERAL.iter()).nth(k).copied().unwrap_or(CENTRE[0])
+}
+
+/// Whether relief point `k` is on the midline.
+pub(crate) fn is_centre(k: usize) -> bool {
+    k < CENTRE.len()
+}
+
+/// Whether relief point `k` is on the cheeks ([`SIDES`]).
+pub(crate) fn is_side(k: usize) -> bool {
+    (CENTRE.len()..CENTRE.len() + SIDES.len()).contains(&k)
+}
+
 /// One frame's colours.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Sample {
@@ -37,16 +59,11 @@ pub(crate) struct Sample {
     pub regions: [[f32; 3]; 5],
     /// Mean RGB beside the face, `None` when no background is in view.
     pub background: Option<[f32; 3]>,
-    /// Mean RGB of small patches at the midline points and at the cheek points.
-    pub groups: [[f32; 3]; 2],
-    /// Their predicted response (mean cosine of the points' normals).
-    pub group_shading: [f32; 2],
-}
-
-/// The outward surface normal at mesh point `c` (unit, z negative toward the camera),
-/// from its eight nearest mesh neighbours taken in order around it.
-pub(crate) fn normal_at(lm: &[[f32; 3]], c: usize) -> [f32; 3] {
-    normal_from_ring(lm, c, &ring_of(lm, c))
+    /// Mean RGB of a small patch at each relief point (NaN when outside the frame).
+    pub points: [[f32; 3]; RELIEF_POINTS],
+    /// Each relief point's predicted response to light along the camera axis: the cosine
+    /// of the surface normal, averaged over the point and its ring (the patch's footprint).
+    pub shading: [f32; RELIEF_POINTS],
 }
 
 /// The eight mesh points nearest to `c` in the image, in order around it: the mesh's
@@ -70,6 +87,11 @@ pub(crate) fn ring_of(lm: &[[f32; 3]], c: usize) -> Vec<usize> {
     ring
 }
 
+/// The ring of every mesh point (468 of them), found once per session.
+pub(crate) fn mesh_rings(lm: &[[f32; 3]]) -> Vec<Vec<usize>> {
+    (0..lm.len().min(468)).map(|c| ring_of(lm, c)).collect()
+}
+
 /// The normal at `c` from its ring (sum of the cross products of consecutive spokes).
 pub(crate) fn normal_from_ring(lm: &[[f32; 3]], c: usize, ring: &[usize]) -> [f32; 3] {
     let p = lm[c];
@@ -87,9 +109,10 @@ pub(crate) fn normal_from_ring(lm: &[[f32; 3]], c: usize, ring: &[usize]) -> [f3
     [n[0] * s, n[1] * s, n[2] * s]
 }
 
-/// The rings of the midline and cheek points, in [`CENTRE`] then [`SIDES`] order.
-pub(crate) fn group_rings(lm: &[[f32; 3]]) -> Vec<Vec<usize>> {
-    CENTRE.iter().chain(SIDES.iter()).map(|&c| ring_of(lm, c)).collect()
+/// The cosine between each mesh point's normal and the camera axis (0 when it faces
+/// away), from the rings of [`mesh_rings`].
+pub(crate) fn facing(lm: &[[f32; 3]], rings: &[Vec<usize>]) -> Vec<f32> {
+    rings.iter().enumerate().map(|(c, ring)| (-normal_from_ring(lm, c, ring)[2]).max(0.0)).collect()
 }
 
 fn sub(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
@@ -133,7 +156,7 @@ pub(crate) fn sample(
     if lm.len() < 468 {
         return None;
     }
-    let rings = rings.get_or_insert_with(|| group_rings(lm));
+    let rings = rings.get_or_insert_with(|| mesh_rings(lm));
     let to_up = frame.buffer_to_upright();
     let up = |i: usize| to_up.apply(lm[i][0], lm[i][1]);
     let (a, b) = (up(33), up(263));
@@ -145,26 +168,24 @@ pub(crate) fn sample(
         let (x, y) = up(i);
         regions[k] = patch(frame, x, y, half, &mut buf)?;
     }
-    let mut groups = [[0.0f32; 3]; 2];
-    let mut group_shading = [0.0f32; 2];
+    let cos = facing(lm, rings);
+    let mut points = [[f32::NAN; 3]; RELIEF_POINTS];
+    let mut shading = [0.0f32; RELIEF_POINTS];
     let small = (eyes * 0.06).max(1.5);
-    for (g, (set, first)) in [(&CENTRE[..], 0), (&SIDES[..], CENTRE.len())].into_iter().enumerate() {
-        let mut n = 0.0;
-        for (k, &i) in set.iter().enumerate() {
-            let (x, y) = up(i);
-            if let Some(p) = patch(frame, x, y, small, &mut buf) {
-                for c in 0..3 {
-                    groups[g][c] += p[c];
-                }
-                group_shading[g] += (-normal_from_ring(lm, i, &rings[first + k])[2]).max(0.0);
-                n += 1.0;
-            }
+    let mut inside = 0;
+    for k in 0..RELIEF_POINTS {
+        let i = relief_point(k);
+        let ring = rings.get(i).map_or(&[][..], |r| &r[..]);
+        let around: f32 = ring.iter().filter_map(|j| cos.get(*j)).sum();
+        shading[k] = (cos.get(i).copied().unwrap_or(0.0) + around) / (1 + ring.len()) as f32;
+        let (x, y) = up(i);
+        if let Some(p) = patch(frame, x, y, small, &mut buf) {
+            points[k] = p;
+            inside += 1;
         }
-        if n == 0.0 {
-            return None;
-        }
-        groups[g] = groups[g].map(|v| v / n);
-        group_shading[g] /= n;
+    }
+    if inside < RELIEF_POINTS / 2 {
+        return None;
     }
     // Background: squares beside the face at eye height, 0.9 face widths out from the
     // face's centre line, then above the head.
@@ -184,7 +205,7 @@ pub(crate) fn sample(
         let n = bg.len() as f32;
         [0, 1, 2].map(|c| bg.iter().map(|p| p[c]).sum::<f32>() / n)
     });
-    Some(Sample { t_us, regions, background, groups, group_shading })
+    Some(Sample { t_us, regions, background, points, shading })
 }
 
 /// The fit of one signal at the chosen lag.
@@ -336,4 +357,175 @@ pub(crate) fn fit_signal(
         }
     }
     Some(SignalFit { fit: Fit { gain, correlation: corr as f32 }, clean })
+}
+
+/// The response of one point to a full-white screen per unit of its ambient brightness,
+/// measured in the colour of the light only.
+///
+/// Each channel is divided by its mean (`z_c = y_c / mean(y_c) - 1`), so light reflected by
+/// the skin adds `G_c d_c(t)` to it whatever the skin's colour. Whatever scales a pixel's
+/// three channels alike (the head turning under the room's light, the patch sliding over
+/// the skin's texture as the tracker jitters, auto-exposure) moves the three `z_c`
+/// together: taking out each frame's mean over the channels removes it, the way
+/// remote-photoplethysmography methods separate the pulse from motion. What is left, the
+/// displayed colour's own hue, is fitted per channel (a cubic in time for each channel's
+/// drift, e.g. white balance); the result is the mean of the three `G_c` and its variance
+/// from the fit's residuals. `None` when too few frames, or the schedule's colours do not
+/// pin the three channels down.
+pub(crate) fn chromatic_response(
+    ch: &LightChallenge,
+    times: &[(i64, i64)],
+    ts: &[i64],
+    rgb: &[[f32; 3]],
+    lag: i64,
+    exposure: i64,
+) -> Option<(f32, f32)> {
+    let mut t = Vec::new();
+    let mut ys: [Vec<f64>; 3] = Default::default();
+    let mut ds: [Vec<f64>; 3] = Default::default();
+    for (tt, y) in ts.iter().zip(rgb) {
+        if let Some(d) = displayed(ch, times, *tt, lag, exposure) {
+            t.push((*tt - ts[0]) as f64 / 1e6);
+            for c in 0..3 {
+                ys[c].push(y[c] as f64);
+                ds[c].push(d[c] as f64);
+            }
+        }
+    }
+    if t.len() < 8 {
+        return None;
+    }
+    let basis = ambient_basis(&t);
+    let mut rz: [Vec<f64>; 3] = Default::default();
+    let mut rd: [Vec<f64>; 3] = Default::default();
+    for c in 0..3 {
+        let level = ys[c].iter().sum::<f64>() / t.len() as f64;
+        if level < 1.0 {
+            return None;
+        }
+        let z: Vec<f64> = ys[c].iter().map(|v| v / level - 1.0).collect();
+        rz[c] = residual(&z, &basis);
+        rd[c] = residual(&ds[c], &basis);
+    }
+    // Normal equations of w_c(t) = sum_k G_k (d_k(t) [c = k] - d_k(t) / 3), w the
+    // per-frame chromatic part of z: A_kl = sum_t d_k d_l (delta_kl - 1/3), b_k = sum_t d_k w_k.
+    let mut a = [[0.0f64; 3]; 3];
+    let mut b = [0.0f64; 3];
+    for i in 0..t.len() {
+        let zm = (rz[0][i] + rz[1][i] + rz[2][i]) / 3.0;
+        for k in 0..3 {
+            b[k] += rd[k][i] * (rz[k][i] - zm);
+            for l in 0..3 {
+                let delta = if k == l { 1.0 } else { 0.0 };
+                a[k][l] += rd[k][i] * rd[l][i] * (delta - 1.0 / 3.0);
+            }
+        }
+    }
+    let g = solve3(a, b)?;
+    // Residual variance of the chromatic fit: two independent equations a frame, less the
+    // three responses and each channel's drift.
+    let mut rss = 0.0;
+    for i in 0..t.len() {
+        let zm = (rz[0][i] + rz[1][i] + rz[2][i]) / 3.0;
+        let dm = (0..3).map(|k| g[k] * rd[k][i]).sum::<f64>() / 3.0;
+        for c in 0..3 {
+            rss += (rz[c][i] - zm - (g[c] * rd[c][i] - dm)).powi(2);
+        }
+    }
+    let dof = (2 * t.len()).saturating_sub(3 + 3 * basis.len()).max(1) as f64;
+    let third = [1.0 / 3.0; 3];
+    let x = solve3(a, third)?;
+    let var = rss / dof * (third[0] * x[0] + third[1] * x[1] + third[2] * x[2]);
+    Some((((g[0] + g[1] + g[2]) / 3.0) as f32, var.max(0.0) as f32))
+}
+
+/// Solves the 3 x 3 system `a x = b` (Cramer's rule); `None` when it is ill-conditioned.
+fn solve3(a: [[f64; 3]; 3], b: [f64; 3]) -> Option<[f64; 3]> {
+    let det = |m: &[[f64; 3]; 3]| {
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+    };
+    let d = det(&a);
+    let scale = (0..3).map(|k| a[k][k].abs()).fold(0.0f64, f64::max);
+    if !(d.abs() > 1e-6 * scale.powi(3)) {
+        return None;
+    }
+    let mut x = [0.0f64; 3];
+    for (k, out) in x.iter_mut().enumerate() {
+        let mut m = a;
+        for r in 0..3 {
+            m[r][k] = b[r];
+        }
+        *out = det(&m) / d;
+    }
+    Some(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::light::LightChallengeConfig;
+
+    /// A point's colour over a challenge: skin `level` moved by `motion` (a fraction of
+    /// the level, the same for the three channels) plus `g` x level x the displayed colour.
+    fn point_signal(ch: &LightChallenge, g: f32, motion: impl Fn(usize, f64) -> f32) -> (Vec<i64>, Vec<[f32; 3]>) {
+        let level = [150.0f32, 110.0, 90.0];
+        let times = display_times(ch, 0, &[]);
+        let end = times.last().map_or(0, |t| t.1);
+        let (mut ts, mut ys) = (Vec::new(), Vec::new());
+        let mut t = 0i64;
+        let mut i = 0;
+        while t < end {
+            let d = displayed(ch, &times, t, 0, 16_000).unwrap_or([0.0; 3]);
+            let m = motion(i, t as f64 / 1e6);
+            ys.push([0, 1, 2].map(|c| level[c] * (1.0 + m + g * d[c])));
+            ts.push(t);
+            t += 33_333;
+            i += 1;
+        }
+        (ts, ys)
+    }
+
+    #[test]
+    fn the_chromatic_response_ignores_what_moves_all_channels_alike() {
+        let ch = LightChallenge::from_nonce(b"chromatic test", &LightChallengeConfig::default()).unwrap();
+        let times = display_times(&ch, 0, &[]);
+        // Head motion: a 1.3 Hz sway of 6% and a per-frame jitter of +-3%, far larger
+        // than the 4% response.
+        let motion = |i: usize, t: f64| {
+            (0.06 * (std::f64::consts::TAU * 1.3 * t).sin()) as f32 + 0.03 * ((i * 7919 % 13) as f32 / 6.0 - 1.0)
+        };
+        let (ts, ys) = point_signal(&ch, 0.04, motion);
+        let (g, var) = chromatic_response(&ch, &times, &ts, &ys, 0, 16_000).unwrap();
+        assert!((g - 0.04).abs() < 0.004, "chromatic response {g}");
+        assert!(var.sqrt() < 0.01, "its standard error {}", var.sqrt());
+        // The plain fit of brightness against the schedule is thrown off by the motion.
+        let plain = fit_signal(&ch, &times, &ts, &ys, 0, 16_000).unwrap().fit;
+        let per_level = (plain.gain[0] / 150.0 + plain.gain[1] / 110.0 + plain.gain[2] / 90.0) / 3.0;
+        assert!((per_level - 0.04).abs() > (g - 0.04).abs(), "plain {per_level}, chromatic {g}");
+        // No light on the point: no response, whatever the motion.
+        let (ts, ys) = point_signal(&ch, 0.0, motion);
+        let (g0, _) = chromatic_response(&ch, &times, &ts, &ys, 0, 16_000).unwrap();
+        assert!(g0.abs() < 0.004, "unlit point {g0}");
+    }
+
+    #[test]
+    fn a_schedule_of_white_and_black_alone_cannot_be_read_chromatically() {
+        let cfg =
+            LightChallengeConfig { palette: vec![[255, 255, 255], [0, 0, 0], [128, 128, 128]], ..Default::default() };
+        let ch = LightChallenge::from_nonce(b"grey", &cfg).unwrap();
+        let times = display_times(&ch, 0, &[]);
+        let (ts, ys) = point_signal(&ch, 0.04, |_, _| 0.0);
+        assert_eq!(chromatic_response(&ch, &times, &ts, &ys, 0, 16_000), None);
+    }
+
+    #[test]
+    fn solve3_solves_and_refuses_singular_systems() {
+        let a = [[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]];
+        let x = solve3(a, [5.0, 5.0, 3.0]).unwrap();
+        for (v, want) in x.iter().zip([1.0, 1.0, 1.0]) {
+            assert!((v - want).abs() < 1e-9);
+        }
+        assert_eq!(solve3([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 1.0]], [1.0, 2.0, 3.0]), None);
+    }
 }
