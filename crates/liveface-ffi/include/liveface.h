@@ -111,6 +111,9 @@ typedef enum LfEventKind {
   LF_EVENT_KIND_TIMEOUT_WARNING = 6,
   // The session ended; `passed` says how, `code` is an [`LfReason`] (-1 when passed).
   LF_EVENT_KIND_FINISHED = 7,
+  // Light mode: fill the screen with step `code`'s colour now (see
+  // `lf_session_light_schedule`), then acknowledge it (`lf_session_acknowledge`).
+  LF_EVENT_KIND_LIGHT_COLOR = 8,
   // An event this ABI version does not name.
   LF_EVENT_KIND_OTHER = 99,
 } LfEventKind;
@@ -145,6 +148,8 @@ typedef enum LfPrompt {
   LF_PROMPT_NOD = 12,
   // Turn your head.
   LF_PROMPT_SHAKE_HEAD = 13,
+  // Hold still and look at the screen (light mode).
+  LF_PROMPT_LOOK_AT_SCREEN = 14,
   // A prompt this ABI version does not name.
   LF_PROMPT_OTHER = 99,
 } LfPrompt;
@@ -185,6 +190,16 @@ typedef enum LfReason {
   LF_REASON_SILENT_PICTURE_LIVE_FAIL = 15,
   // The analysis failed.
   LF_REASON_ENGINE_ERROR = 16,
+  // Light mode: too few frames while the colours were shown.
+  LF_REASON_LIGHT_TOO_SHORT = 17,
+  // Light mode: the face does not reflect the screen's colours.
+  LF_REASON_LIGHT_NO_RESPONSE = 18,
+  // Light mode: the face reflects another colour sequence.
+  LF_REASON_LIGHT_WRONG_SEQUENCE = 19,
+  // Light mode: the background changes colour with the face (a digital tint).
+  LF_REASON_LIGHT_WHOLE_FRAME = 20,
+  // Light mode: the face responds like a flat surface.
+  LF_REASON_LIGHT_FLAT_SURFACE = 21,
   // A reason this ABI version does not name.
   LF_REASON_OTHER = 99,
 } LfReason;
@@ -299,6 +314,22 @@ typedef struct LfOutcome {
   int64_t duration_ms;
 } LfOutcome;
 
+// One colour of a light challenge's schedule.
+typedef struct LfLightStep {
+  // Index in the schedule: the `code` of its `LF_EVENT_KIND_LIGHT_COLOR` event.
+  uint32_t index;
+  // Red, 8-bit sRGB.
+  uint8_t r;
+  // Green.
+  uint8_t g;
+  // Blue.
+  uint8_t b;
+  // Planned start after the schedule's start (ms).
+  uint32_t start_ms;
+  // How long it is shown (ms).
+  uint32_t duration_ms;
+} LfLightStep;
+
 // What the request needs besides the video; start from [`lf_package_options_default`].
 typedef struct LfPackageOptions {
   // An [`LfApi`] value.
@@ -403,6 +434,35 @@ enum LfStatus lf_session_finish(struct LfSession *session, struct LfOutcome *out
 // The outcome as JSON (every component, as the Rust API's `Outcome`) into `*out`, after
 // [`lf_session_finish`]; free it with [`lf_buffer_free`]. `LF_STATUS_NOT_READY` before.
 enum LfStatus lf_session_outcome_json(struct LfSession *session, struct LfBuffer *out);
+
+// Starts a light session (`flash` non-zero: a blink first, then the colours) into
+// `*out`. The challenge comes from `nonce` (`nonce_len` bytes, e.g. from the server, so
+// that it can check the same schedule); NULL or 0 bytes: a random one. `options` as for
+// `lf_session_new` (its `mode` and `actions` are not used; NULL: defaults). The session
+// emits an `LF_EVENT_KIND_LIGHT_COLOR` event (code: step index) when each colour should
+// fill the screen; `lf_session_light_schedule` gives the colours and times.
+enum LfStatus lf_session_new_light(const struct LfEngine *engine,
+                                   const struct LfSessionOptions *options,
+                                   const uint8_t *nonce,
+                                   size_t nonce_len,
+                                   uint8_t flash,
+                                   struct LfSession **out);
+
+// Copies up to `capacity` steps of a light session's schedule into `steps` and sets
+// `*count` to the number of steps (call with `capacity` 0 and `steps` NULL to learn it).
+// `LF_STATUS_INVALID_ARGUMENT` for a session that is not a light or flash one.
+enum LfStatus lf_session_light_schedule(struct LfSession *session,
+                                        struct LfLightStep *steps,
+                                        size_t capacity,
+                                        size_t *count);
+
+// Tells a light session when step `index` was really on screen, from `from_us` to
+// `to_us` on the frames' clock (AWS's `ColorDisplayed`); without it the planned times are
+// used and the display lag estimated.
+enum LfStatus lf_session_acknowledge(struct LfSession *session,
+                                     uint32_t index,
+                                     int64_t from_us,
+                                     int64_t to_us);
 
 // Default package settings: LivenessCompare, the best frame as the reference photo.
 struct LfPackageOptions lf_package_options_default(void);

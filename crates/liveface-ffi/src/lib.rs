@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 mod boundary;
+mod light;
 mod package;
 mod types;
 
@@ -22,6 +23,7 @@ use liveface::session::{Event, EventKind};
 use liveface::{Engine, FrameRef, Mode, Outcome, PixelFormat, Rotation, Session, SessionConfig, YuvRange};
 
 use boundary::{guard, invalid, lf, null, opt_str, set_thread_error, static_c, with_session, LAST_ERROR};
+pub use light::*;
 pub use package::*;
 pub use types::*;
 use types::{prompt_code, reason_code};
@@ -42,6 +44,8 @@ pub struct LfSession {
     events: VecDeque<Event>,
     pub(crate) outcome: Option<Outcome>,
     pub(crate) last_error: CString,
+    /// The challenge of a light or flash session.
+    light: Option<liveface::checks::light::LightChallenge>,
 }
 
 /// The ABI version ([`LF_ABI_VERSION`]); compare it with the header's `LF_ABI_VERSION`.
@@ -140,7 +144,7 @@ pub unsafe extern "C" fn lf_session_new(
             return Err(null("engine"));
         }
         let o = if options.is_null() { lf_session_options_default() } else { *options };
-        let mut config = match o.mode {
+        let config = match o.mode {
             m if m == LfMode::Action as u32 => {
                 let actions = opt_str(o.actions, "actions")?.ok_or_else(|| null("actions"))?;
                 SessionConfig::action(liveface::parse_actions(actions).map_err(lf)?)
@@ -148,24 +152,34 @@ pub unsafe extern "C" fn lf_session_new(
             m if m == LfMode::Silent as u32 => SessionConfig::silent(),
             m => return Err(invalid(format!("unknown mode {m} (0 action, 1 silent)"))),
         };
-        if o.timeout_ms != 0 {
-            config = config.with_timeout_ms(o.timeout_ms);
-        }
-        if o.silent_ms != 0 && config.mode == Mode::Silent {
-            config = config.with_silent_ms(o.silent_ms);
-        }
-        let session = Session::new(&(*engine).engine, config).map_err(lf)?;
-        let packager =
-            if o.keep_package != 0 { Some(Packager::new(PackagerConfig::default()).map_err(lf)?) } else { None };
-        *out = Box::into_raw(Box::new(LfSession {
-            session,
-            packager,
-            index: 0,
-            events: VecDeque::new(),
-            outcome: None,
-            last_error: CString::default(),
-        }));
+        *out = Box::into_raw(Box::new(open_session(&*engine, config, options)?));
         Ok(())
+    })
+}
+
+/// A session of `config` with the options' timeout, silent length and packaging.
+pub(crate) unsafe fn open_session(
+    engine: &LfEngine,
+    mut config: SessionConfig,
+    options: *const LfSessionOptions,
+) -> Result<LfSession, (LfStatus, String)> {
+    let o = if options.is_null() { lf_session_options_default() } else { *options };
+    if o.timeout_ms != 0 {
+        config = config.with_timeout_ms(o.timeout_ms);
+    }
+    if o.silent_ms != 0 && config.mode == Mode::Silent {
+        config = config.with_silent_ms(o.silent_ms);
+    }
+    let session = Session::new(&engine.engine, config).map_err(lf)?;
+    let packager = if o.keep_package != 0 { Some(Packager::new(PackagerConfig::default()).map_err(lf)?) } else { None };
+    Ok(LfSession {
+        session,
+        packager,
+        index: 0,
+        events: VecDeque::new(),
+        outcome: None,
+        last_error: CString::default(),
+        light: None,
     })
 }
 
@@ -282,6 +296,7 @@ fn event_of(e: &Event) -> LfEvent {
             (LfEventKind::TimeoutWarning, (*remaining_ms).clamp(0, i32::MAX as i64) as i32, 0)
         }
         EventKind::Finished { passed, reason } => (LfEventKind::Finished, reason_code(*reason), *passed as u8),
+        EventKind::LightColor { index, .. } => (LfEventKind::LightColor, *index as i32, 0),
         _ => (LfEventKind::Other, 0, 0),
     };
     LfEvent { t_us: e.t_us, kind: kind as u32, code, passed, en: static_c(e.en), zh: static_c(e.zh) }

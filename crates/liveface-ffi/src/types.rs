@@ -173,6 +173,9 @@ pub enum LfEventKind {
     TimeoutWarning = 6,
     /// The session ended; `passed` says how, `code` is an [`LfReason`] (-1 when passed).
     Finished = 7,
+    /// Light mode: fill the screen with step `code`'s colour now (see
+    /// `lf_session_light_schedule`), then acknowledge it (`lf_session_acknowledge`).
+    LightColor = 8,
     /// An event this ABI version does not name.
     Other = 99,
 }
@@ -209,6 +212,8 @@ pub enum LfPrompt {
     Nod = 12,
     /// Turn your head.
     ShakeHead = 13,
+    /// Hold still and look at the screen (light mode).
+    LookAtScreen = 14,
     /// A prompt this ABI version does not name.
     Other = 99,
 }
@@ -251,6 +256,16 @@ pub enum LfReason {
     SilentPictureLiveFail = 15,
     /// The analysis failed.
     EngineError = 16,
+    /// Light mode: too few frames while the colours were shown.
+    LightTooShort = 17,
+    /// Light mode: the face does not reflect the screen's colours.
+    LightNoResponse = 18,
+    /// Light mode: the face reflects another colour sequence.
+    LightWrongSequence = 19,
+    /// Light mode: the background changes colour with the face (a digital tint).
+    LightWholeFrame = 20,
+    /// Light mode: the face responds like a flat surface.
+    LightFlatSurface = 21,
     /// A reason this ABI version does not name.
     Other = 99,
 }
@@ -271,6 +286,7 @@ pub(crate) fn prompt_code(p: Prompt) -> i32 {
         Prompt::OpenMouth => LfPrompt::OpenMouth,
         Prompt::Nod => LfPrompt::Nod,
         Prompt::ShakeHead => LfPrompt::ShakeHead,
+        Prompt::LookAtScreen => LfPrompt::LookAtScreen,
         _ => LfPrompt::Other,
     }) as i32
 }
@@ -295,6 +311,11 @@ pub(crate) fn reason_code(r: Option<Reason>) -> i32 {
         Reason::SilentTooShort => LfReason::SilentTooShort,
         Reason::SilentPictureLiveFail => LfReason::SilentPictureLiveFail,
         Reason::EngineError => LfReason::EngineError,
+        Reason::LightTooShort => LfReason::LightTooShort,
+        Reason::LightNoResponse => LfReason::LightNoResponse,
+        Reason::LightWrongSequence => LfReason::LightWrongSequence,
+        Reason::LightWholeFrame => LfReason::LightWholeFrame,
+        Reason::LightFlatSurface => LfReason::LightFlatSurface,
         _ => LfReason::Other,
     }) as i32
 }

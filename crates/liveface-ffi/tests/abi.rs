@@ -214,3 +214,90 @@ fn rgb_to_nv12(rgb: &[u8], n: usize) -> Vec<u8> {
     }
     out
 }
+
+#[test]
+fn a_light_session_gives_its_schedule_announces_each_colour_and_fails_a_still_picture() {
+    let (rgb, n) = astronaut_rgb(2);
+    let nonce = b"server nonce 0001";
+    let want = liveface::checks::light::LightChallenge::from_nonce(
+        nonce,
+        &liveface::checks::light::LightChallengeConfig::default(),
+    )
+    .unwrap();
+    unsafe {
+        let e = engine();
+        let mut s = null_mut();
+        assert_eq!(
+            lf_session_new_light(null(), null(), nonce.as_ptr(), nonce.len(), 0, &mut s),
+            LfStatus::NullArgument
+        );
+        assert!(s.is_null());
+        assert_eq!(lf_session_new_light(e, null(), nonce.as_ptr(), nonce.len(), 0, &mut s), LfStatus::Ok, "{}", last());
+        // The schedule: its length first, then the steps, as the nonce gives them.
+        let mut count = 0usize;
+        assert_eq!(lf_session_light_schedule(s, null_mut(), 0, &mut count), LfStatus::Ok);
+        assert_eq!(count, want.steps.len());
+        let mut steps = vec![LfLightStep::default(); count];
+        assert_eq!(lf_session_light_schedule(s, steps.as_mut_ptr(), count, &mut count), LfStatus::Ok);
+        for (got, w) in steps.iter().zip(&want.steps) {
+            assert_eq!((got.index as usize, [got.r, got.g, got.b]), (w.index, w.rgb));
+            assert_eq!((got.start_ms, got.duration_ms), (w.start_ms, w.duration_ms));
+        }
+        assert_eq!(lf_session_light_schedule(s, null_mut(), 3, &mut count), LfStatus::NullArgument);
+        // Acknowledgements: a step that does not exist or an empty interval is refused.
+        assert_eq!(lf_session_acknowledge(s, count as u32, 0, 10), LfStatus::InvalidArgument);
+        assert!(session_error(s).contains("step"), "{}", session_error(s));
+        assert_eq!(lf_session_acknowledge(s, 0, 50, 50), LfStatus::InvalidArgument);
+        // A still picture under no light: every colour is announced, in order, then the
+        // session fails with a light reason.
+        let (mut finished, mut i) = (0u8, 0i64);
+        let mut colours = Vec::new();
+        let mut reason = None;
+        while finished == 0 && i < 300 {
+            let f = LfFrame {
+                data: rgb.as_ptr(),
+                len: rgb.len(),
+                width: n,
+                height: n,
+                format: LfPixelFormat::Rgb8 as u32,
+                stride: 3 * n as usize,
+                rotation_degrees: 0,
+                mirror: 0,
+                yuv_limited_range: 0,
+                timestamp_us: i * 33_333,
+            };
+            assert_eq!(lf_session_push_frame(s, &f, &mut finished), LfStatus::Ok, "{}", session_error(s));
+            let mut ev = std::mem::zeroed::<LfEvent>();
+            let mut has = 0u8;
+            while lf_session_next_event(s, &mut ev, &mut has) == LfStatus::Ok && has == 1 {
+                if ev.kind == LfEventKind::LightColor as u32 {
+                    colours.push(ev.code);
+                    assert_eq!(lf_session_acknowledge(s, ev.code as u32, ev.t_us, ev.t_us + 300_000), LfStatus::Ok);
+                }
+                if ev.kind == LfEventKind::Finished as u32 {
+                    reason = Some(ev.code);
+                }
+            }
+            i += 1;
+        }
+        assert_eq!(finished, 1, "the light session decides once its schedule has run");
+        assert_eq!(colours, (0..count as i32).collect::<Vec<_>>());
+        let mut o = std::mem::zeroed::<LfOutcome>();
+        assert_eq!(lf_session_finish(s, &mut o), LfStatus::Ok);
+        assert_eq!(o.passed, 0);
+        assert_eq!(reason, Some(o.reason));
+        assert!(
+            [LfReason::LightNoResponse as i32, LfReason::LightTooShort as i32].contains(&o.reason),
+            "reason {}",
+            o.reason
+        );
+        lf_session_free(s);
+        // Any other session has no schedule.
+        let mut a = null_mut();
+        assert_eq!(lf_session_new(e, null(), &mut a), LfStatus::Ok);
+        assert_eq!(lf_session_light_schedule(a, null_mut(), 0, &mut count), LfStatus::InvalidArgument);
+        assert_eq!(lf_session_acknowledge(a, 0, 0, 10), LfStatus::InvalidArgument);
+        lf_session_free(a);
+        lf_engine_free(e);
+    }
+}
