@@ -153,3 +153,50 @@ fn a_session_without_pixels_or_a_challenge_says_why() {
     c.light = None;
     assert!(Session::from_reports(c).is_err());
 }
+
+/// Flash mode on a real clip: the person blinks (`liveportrait_d9` blinks in its first
+/// second), then the colours run and are rendered onto the following frames from the
+/// moment the session announces the first one.
+#[cfg(feature = "video")]
+#[test]
+fn a_flash_session_on_a_real_clip_takes_the_blink_then_the_colours() {
+    let Some(path) = common::shared("data/faces/liveportrait_d9.mp4") else { return };
+    let engine = common::engine();
+    let mut tracker = engine.tracker();
+    let challenge = LightChallenge::from_nonce(b"flash-test", &LightChallengeConfig::default()).unwrap();
+    let mut sim = LightSimConfig::default();
+    sim.amplitude = 16.0;
+    let mut renderer = LightRenderer::new(challenge.clone(), sim);
+    let mut s = Session::from_reports(SessionConfig::flash(challenge.clone())).unwrap();
+    let (mut schedule_start, mut frames_lit) = (None, 0);
+    for f in liveface::video::VideoReader::open(&path).unwrap() {
+        let f = f.unwrap();
+        let view = f.as_frame().unwrap();
+        let t = view.timestamp_us();
+        let (w, h) = view.upright_size();
+        let mut rgb = view.to_upright_rgb();
+        let upright = FrameRef::new(&rgb, w, h, PixelFormat::Rgb8).unwrap().at_us(t);
+        let report = tracker.process(&upright).unwrap();
+        if let Some(t0) = schedule_start {
+            let lm = report.face.as_ref().map(|fc| fc.landmarks.as_slice());
+            renderer.render(&mut rgb, w as usize, h as usize, lm, t - t0, 33_333);
+            frames_lit += 1;
+        }
+        let lit = FrameRef::new(&rgb, w, h, PixelFormat::Rgb8).unwrap().at_us(t);
+        for e in s.push_tracked(&lit, &report) {
+            if let liveface::session::EventKind::LightColor { index: 0, .. } = e.kind {
+                schedule_start = Some(e.t_us);
+            }
+        }
+        if s.is_finished() {
+            break;
+        }
+    }
+    let o = s.finish();
+    assert!(frames_lit > 60, "the colours ran over {frames_lit} frames");
+    assert!(o.passed, "{:?} {:?}", o.reason, o.light);
+    assert!(o.steps.iter().any(|st| st.event.is_some()), "the blink step is done first: {:?}", o.steps);
+    let l = o.light.unwrap();
+    assert_eq!(l.decoded_share, Some(1.0), "{l:?}");
+    assert!(l.relief.unwrap().lower_bound().unwrap() >= 0.4, "{l:?}");
+}
