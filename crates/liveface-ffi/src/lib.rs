@@ -136,13 +136,7 @@ pub unsafe extern "C" fn lf_session_new(
     out: *mut *mut LfSession,
 ) -> LfStatus {
     guard(set_thread_error, || {
-        if out.is_null() {
-            return Err(null("out"));
-        }
-        *out = std::ptr::null_mut();
-        if engine.is_null() {
-            return Err(null("engine"));
-        }
+        let engine = session_out(engine, out)?;
         let o = if options.is_null() { lf_session_options_default() } else { *options };
         let config = match o.mode {
             m if m == LfMode::Action as u32 => {
@@ -152,9 +146,21 @@ pub unsafe extern "C" fn lf_session_new(
             m if m == LfMode::Silent as u32 => SessionConfig::silent(),
             m => return Err(invalid(format!("unknown mode {m} (0 action, 1 silent)"))),
         };
-        *out = Box::into_raw(Box::new(open_session(&*engine, config, options)?));
+        *out = Box::into_raw(Box::new(open_session(engine, config, options)?));
         Ok(())
     })
+}
+
+/// The start of every session constructor: `*out` cleared, the engine checked.
+pub(crate) unsafe fn session_out<'a>(
+    engine: *const LfEngine,
+    out: *mut *mut LfSession,
+) -> Result<&'a LfEngine, (LfStatus, String)> {
+    if out.is_null() {
+        return Err(null("out"));
+    }
+    *out = std::ptr::null_mut();
+    engine.as_ref().ok_or_else(|| null("engine"))
 }
 
 /// A session of `config` with the options' timeout, silent length and packaging.

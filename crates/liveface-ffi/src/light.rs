@@ -6,7 +6,7 @@ use liveface::checks::DisplayAck;
 use liveface::SessionConfig;
 
 use crate::boundary::{guard, invalid, lf, null, set_thread_error, with_session};
-use crate::{open_session, LfEngine, LfSession, LfSessionOptions, LfStatus};
+use crate::{open_session, session_out, LfEngine, LfSession, LfSessionOptions, LfStatus};
 
 /// One colour of a light challenge's schedule.
 #[repr(C)]
@@ -42,13 +42,7 @@ pub unsafe extern "C" fn lf_session_new_light(
     out: *mut *mut LfSession,
 ) -> LfStatus {
     guard(set_thread_error, || {
-        if out.is_null() {
-            return Err(null("out"));
-        }
-        *out = std::ptr::null_mut();
-        if engine.is_null() {
-            return Err(null("engine"));
-        }
+        let engine = session_out(engine, out)?;
         let cfg = LightChallengeConfig::default();
         let challenge = if nonce.is_null() || nonce_len == 0 {
             LightChallenge::random(&cfg)
@@ -58,7 +52,7 @@ pub unsafe extern "C" fn lf_session_new_light(
         .map_err(lf)?;
         let config =
             if flash != 0 { SessionConfig::flash(challenge.clone()) } else { SessionConfig::light(challenge.clone()) };
-        let mut session = open_session(&*engine, config, options)?;
+        let mut session = open_session(engine, config, options)?;
         session.light = Some(challenge);
         *out = Box::into_raw(Box::new(session));
         Ok(())

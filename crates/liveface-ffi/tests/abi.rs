@@ -23,6 +23,22 @@ fn astronaut_rgb(k: usize) -> (Vec<u8>, u32) {
     (out, n as u32)
 }
 
+/// An upright `n x n` frame over `data`.
+fn square_frame(data: &[u8], n: u32, format: LfPixelFormat, stride: usize, t_us: i64) -> LfFrame {
+    LfFrame {
+        data: data.as_ptr(),
+        len: data.len(),
+        width: n,
+        height: n,
+        format: format as u32,
+        stride,
+        rotation_degrees: 0,
+        mirror: 0,
+        yuv_limited_range: 0,
+        timestamp_us: t_us,
+    }
+}
+
 fn engine() -> *mut LfEngine {
     let mut e = null_mut();
     assert_eq!(unsafe { lf_engine_new(null(), &mut e) }, LfStatus::Ok, "{:?}", last());
@@ -130,18 +146,7 @@ fn a_session_through_the_abi_gives_events_an_outcome_and_a_package() {
         let mut events = Vec::new();
         let mut i = 0i64;
         while finished == 0 && i < 150 {
-            let f = LfFrame {
-                data: nv12.as_ptr(),
-                len: nv12.len(),
-                width: n,
-                height: n,
-                format: LfPixelFormat::Nv12 as u32,
-                stride: n as usize,
-                rotation_degrees: 0,
-                mirror: 0,
-                yuv_limited_range: 0,
-                timestamp_us: i * 33_333,
-            };
+            let f = square_frame(&nv12, n, LfPixelFormat::Nv12, n as usize, i * 33_333);
             assert_eq!(lf_session_push_frame(s, &f, &mut finished), LfStatus::Ok, "{}", session_error(s));
             let mut ev = std::mem::zeroed::<LfEvent>();
             let mut has = 0u8;
@@ -254,18 +259,7 @@ fn a_light_session_gives_its_schedule_announces_each_colour_and_fails_a_still_pi
         let mut colours = Vec::new();
         let mut reason = None;
         while finished == 0 && i < 300 {
-            let f = LfFrame {
-                data: rgb.as_ptr(),
-                len: rgb.len(),
-                width: n,
-                height: n,
-                format: LfPixelFormat::Rgb8 as u32,
-                stride: 3 * n as usize,
-                rotation_degrees: 0,
-                mirror: 0,
-                yuv_limited_range: 0,
-                timestamp_us: i * 33_333,
-            };
+            let f = square_frame(&rgb, n, LfPixelFormat::Rgb8, 3 * n as usize, i * 33_333);
             assert_eq!(lf_session_push_frame(s, &f, &mut finished), LfStatus::Ok, "{}", session_error(s));
             let mut ev = std::mem::zeroed::<LfEvent>();
             let mut has = 0u8;

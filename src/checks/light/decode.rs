@@ -317,6 +317,38 @@ pub(crate) struct SignalFit {
     pub clean: Vec<(i64, [f64; 3])>,
 }
 
+/// A per-frame signal next to what was on screen: the frames inside the schedule, their
+/// times (s from the first frame, and µs), their colour and the displayed colour.
+struct Aligned {
+    t: Vec<f64>,
+    used: Vec<i64>,
+    ys: [Vec<f64>; 3],
+    ds: [Vec<f64>; 3],
+}
+
+/// The frames of `ts`/`rgb` the schedule covers at `lag`; `None` under 8 of them.
+fn aligned(
+    ch: &LightChallenge,
+    times: &[(i64, i64)],
+    ts: &[i64],
+    rgb: &[[f32; 3]],
+    lag: i64,
+    exposure: i64,
+) -> Option<Aligned> {
+    let mut a = Aligned { t: Vec::new(), used: Vec::new(), ys: Default::default(), ds: Default::default() };
+    for (tt, y) in ts.iter().zip(rgb) {
+        if let Some(d) = displayed(ch, times, *tt, lag, exposure) {
+            a.t.push((*tt - ts[0]) as f64 / 1e6);
+            a.used.push(*tt);
+            for c in 0..3 {
+                a.ys[c].push(y[c] as f64);
+                a.ds[c].push(d[c] as f64);
+            }
+        }
+    }
+    (a.t.len() >= 8).then_some(a)
+}
+
 /// Fits a per-frame RGB signal against the schedule at a lag.
 pub(crate) fn fit_signal(
     ch: &LightChallenge,
@@ -326,23 +358,7 @@ pub(crate) fn fit_signal(
     lag: i64,
     exposure: i64,
 ) -> Option<SignalFit> {
-    let mut t = Vec::new();
-    let mut used = Vec::new();
-    let mut ys: [Vec<f64>; 3] = Default::default();
-    let mut ds: [Vec<f64>; 3] = Default::default();
-    for (tt, y) in ts.iter().zip(rgb) {
-        if let Some(d) = displayed(ch, times, *tt, lag, exposure) {
-            t.push((*tt - ts[0]) as f64 / 1e6);
-            used.push(*tt);
-            for c in 0..3 {
-                ys[c].push(y[c] as f64);
-                ds[c].push(d[c] as f64);
-            }
-        }
-    }
-    if t.len() < 8 {
-        return None;
-    }
+    let Aligned { t, used, ys, ds } = aligned(ch, times, ts, rgb, lag, exposure)?;
     let basis = ambient_basis(&t);
     let mut gain = [0.0f32; 3];
     let mut corr = 0.0;
@@ -380,21 +396,7 @@ pub(crate) fn chromatic_response(
     lag: i64,
     exposure: i64,
 ) -> Option<(f32, f32)> {
-    let mut t = Vec::new();
-    let mut ys: [Vec<f64>; 3] = Default::default();
-    let mut ds: [Vec<f64>; 3] = Default::default();
-    for (tt, y) in ts.iter().zip(rgb) {
-        if let Some(d) = displayed(ch, times, *tt, lag, exposure) {
-            t.push((*tt - ts[0]) as f64 / 1e6);
-            for c in 0..3 {
-                ys[c].push(y[c] as f64);
-                ds[c].push(d[c] as f64);
-            }
-        }
-    }
-    if t.len() < 8 {
-        return None;
-    }
+    let Aligned { t, ys, ds, .. } = aligned(ch, times, ts, rgb, lag, exposure)?;
     let basis = ambient_basis(&t);
     let mut rz: [Vec<f64>; 3] = Default::default();
     let mut rd: [Vec<f64>; 3] = Default::default();
