@@ -87,13 +87,13 @@ fn a_simulated_session_passes_precheck_and_is_packaged_as_silent() {
         .filter_map(|x| serde_json::from_str::<serde_json::Value>(x).ok())
         .filter(|e| e["kind"] == "light_color")
         .collect();
-    assert_eq!(colours.len(), 9, "{colours:?}");
+    assert_eq!(colours.len(), 11, "{colours:?}");
     assert_eq!(colours[1]["rgb"], serde_json::json!([0, 0, 255]));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(pkg.join("package.json")).unwrap()).unwrap();
     assert_eq!(manifest["liveness_type"], "SILENT");
     assert_eq!(manifest["light"]["nonce_hex"], NONCE);
-    assert_eq!(manifest["light"]["decoded"].as_array().unwrap().len(), 9);
+    assert_eq!(manifest["light"]["decoded"].as_array().unwrap().len(), 11);
 }
 
 #[test]
