@@ -449,7 +449,7 @@ fn solve3(a: [[f64; 3]; 3], b: [f64; 3]) -> Option<[f64; 3]> {
     };
     let d = det(&a);
     let scale = (0..3).map(|k| a[k][k].abs()).fold(0.0f64, f64::max);
-    if !(d.abs() > 1e-6 * scale.powi(3)) {
+    if !d.is_finite() || d.abs() <= 1e-6 * scale.powi(3) {
         return None;
     }
     let mut x = [0.0f64; 3];
