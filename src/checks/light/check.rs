@@ -396,7 +396,7 @@ pub(crate) fn analyse(
     if let Some(bg) = r.background {
         r.background_share = Some(mean(bg.gain) / face_gain.max(1e-3));
     }
-    // Relief: each region's response per unit of its ambient brightness.
+    // Each region's response per unit of its ambient brightness (reported, not decided on).
     let mut rel = [0.0f32; 5];
     for (k, out) in rel.iter_mut().enumerate() {
         let rgb: Vec<[f32; 3]> = inside.iter().map(|s| s.regions[k]).collect();
