@@ -32,6 +32,7 @@ import sys, zipfile, hashlib, os
 want = {
     "mediapipe/modules/face_detection/face_detection_short_range.tflite": "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",
     "mediapipe/modules/face_landmark/face_landmark.tflite": "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
+    "mediapipe/modules/face_landmark/face_landmark_with_attention.tflite": "e06a804e0144f9929eda782122916b35d60c697c3c9344013ca2bbe76a6ce2b4",
     "mediapipe/modules/iris_landmark/iris_landmark.tflite": "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f",
 }
 os.makedirs("tflite", exist_ok=True)
@@ -60,8 +61,21 @@ convert face_detection_short_range.tflite blazeface_short_128.onnx
 convert face_landmark.tflite face_landmark_468.onnx input_1=input conv2d_21=landmarks conv2d_31=face_flag
 convert iris_landmark.tflite iris_landmark_64.onnx input_1=input
 
+# The attention mesh (478 points: mesh, refined eyes, irises and lips in one pass). Its
+# three MediaPipe custom ops stay as TFL_* nodes after tf2onnx; tools/attention_split.py
+# cuts the graph there into a trunk and the region heads, and liveface computes the ops
+# between them (src/models/attention.rs). GridSample, which they need, is opset 16.
+python -m tf2onnx.convert --tflite tflite/face_landmark_with_attention.tflite --output raw/attention.onnx \
+  --opset 17 >raw/attention.log 2>&1 || { cat raw/attention.log; exit 1; }
+python "$here/tools/attention_split.py" raw/attention.onnx raw/attention_trunk.onnx raw/attention_heads.onnx
+for part in trunk heads; do
+  python "$here/tools/split_prelu.py" "raw/attention_$part.onnx" "raw/split_attention_$part.onnx"
+  python "$here/tools/canon_onnx.py" "raw/split_attention_$part.onnx" "out/face_attention_$part.onnx"
+done
+
 python "$here/tools/parity.py" tflite out "$here/../assets"
 
 cp out/*.onnx "$here/"
 cp LICENSE.mediapipe "$here/LICENSE.mediapipe"
-(cd "$here" && sha256sum blazeface_short_128.onnx face_landmark_468.onnx iris_landmark_64.onnx)
+(cd "$here" && sha256sum blazeface_short_128.onnx face_landmark_468.onnx iris_landmark_64.onnx \
+  face_attention_trunk.onnx face_attention_heads.onnx)

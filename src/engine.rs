@@ -8,7 +8,7 @@ use crate::frame::FrameRef;
 use crate::models::detect::Detection;
 use crate::models::infer::{LoadOptions, ModelBytes, ModelKind, RuntimeInfo, PASSIVE_SPECS};
 use crate::models::passive::{FaceBox, PassiveScore};
-use crate::models::{Detector, ModelSources, Models};
+use crate::models::{Detector, LandmarkModel, ModelSources, Models};
 use crate::track::{Tracker, TrackerConfig};
 
 /// Loaded face models. Cheap to clone (shared), `Send + Sync`.
@@ -24,7 +24,8 @@ pub struct Engine {
 #[derive(Debug, Clone)]
 pub struct EngineBuilder {
     runtime: Option<PathBuf>,
-    models: [ModelBytes; 3],
+    models: [ModelBytes; 5],
+    landmarks: LandmarkModel,
     passive: Option<[ModelBytes; 2]>,
     intra_threads: usize,
     verify_sha256: bool,
@@ -34,7 +35,8 @@ impl Default for EngineBuilder {
     fn default() -> Self {
         EngineBuilder {
             runtime: None,
-            models: [ModelBytes::Embedded, ModelBytes::Embedded, ModelBytes::Embedded],
+            models: [const { ModelBytes::Embedded }; 5],
+            landmarks: LandmarkModel::default(),
             passive: None,
             intra_threads: 1,
             verify_sha256: true,
@@ -47,6 +49,8 @@ fn slot(kind: ModelKind) -> usize {
         ModelKind::Detector => 0,
         ModelKind::Mesh => 1,
         ModelKind::Iris => 2,
+        ModelKind::AttentionTrunk => 3,
+        ModelKind::AttentionHeads => 4,
     }
 }
 
@@ -65,8 +69,8 @@ impl EngineBuilder {
         self
     }
 
-    /// Loads all three models from a directory holding the files named in
-    /// `models/manifest.toml`.
+    /// Loads the face models from a directory holding the files named in
+    /// `models/manifest.toml` (only those the chosen [`LandmarkModel`] needs are read).
     #[must_use]
     pub fn models_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         let dir = dir.into();
@@ -115,6 +119,14 @@ impl EngineBuilder {
         self
     }
 
+    /// Which landmark models track faces (default [`LandmarkModel::Attention`]). Only
+    /// the chosen pair is loaded.
+    #[must_use]
+    pub fn landmark_model(mut self, model: LandmarkModel) -> Self {
+        self.landmarks = model;
+        self
+    }
+
     /// Threads per inference (default 1: predictable latency, leaves cores to the app).
     #[must_use]
     pub fn intra_threads(mut self, n: usize) -> Self {
@@ -148,7 +160,12 @@ impl EngineBuilder {
             intra_threads: self.intra_threads,
             verify_sha256: self.verify_sha256,
         };
-        let models = Models::load(&ModelSources { face: &self.models, passive: self.passive.as_ref(), opts })?;
+        let models = Models::load(&ModelSources {
+            face: &self.models,
+            landmarks: self.landmarks,
+            passive: self.passive.as_ref(),
+            opts,
+        })?;
         Ok(Engine { models: Arc::new(models) })
     }
 }

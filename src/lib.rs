@@ -77,6 +77,7 @@ pub use frame::{FrameRef, PixelFormat, Rotation, YuvRange, MAX_DIMENSION};
 pub use geometry::Roi;
 pub use models::detect::Detection;
 pub use models::infer::{ModelKind, RuntimeInfo};
+pub use models::LandmarkModel;
 pub use session::{Event, EventKind, Mode, Outcome, Prompt, Reason, Session, SessionConfig};
 pub use smoothing::OneEuroParams;
 pub use track::{EyeReport, FaceReport, FrameReport, Timings, Tracker, TrackerConfig};

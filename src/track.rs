@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::frame::FrameRef;
 use crate::geometry::{normalize_angle, Roi};
 use crate::models::detect::Detection;
-use crate::models::{Detector, EyePoints, Iris, Mesh, Models, MESH};
+use crate::models::{Detector, EyePoints, Eyes, Mesh, Models, MESH};
 use crate::signals::{self, HeadPose};
 use crate::smoothing::{OneEuroBank, OneEuroParams};
 
@@ -149,7 +149,7 @@ pub struct Tracker {
     config: TrackerConfig,
     detector: Detector,
     mesh: Mesh,
-    iris: Iris,
+    eyes: Eyes,
     track: Option<Track>,
     next_id: u64,
     frames_since_detect: u32,
@@ -206,7 +206,7 @@ impl Tracker {
             config,
             detector: Detector::default(),
             mesh: Mesh::default(),
-            iris: Iris::default(),
+            eyes: Eyes::default(),
             track: None,
             next_id: 1,
             frames_since_detect: 0,
@@ -244,8 +244,9 @@ impl Tracker {
         self.mesh.run(&self.models, frame, roi, lm)
     }
 
-    fn run_iris(&mut self, frame: &FrameRef, lm: &[[f32; 3]], eye: usize) -> Result<EyePoints> {
-        self.iris.run(&self.models, frame, lm, eye)
+    /// Both eyes for the face the mesh just ran on.
+    fn run_eyes(&mut self, frame: &FrameRef, lm: &[[f32; 3]]) -> Result<[EyePoints; 2]> {
+        self.eyes.run(&self.models, frame, &self.mesh, lm)
     }
 
     /// Benchmark hook: the mesh stage alone on `roi` (upright pixels). Returns the
@@ -257,15 +258,14 @@ impl Tracker {
         Ok((p, lm))
     }
 
-    /// Benchmark hook: the iris stage alone (both eyes) from upright mesh landmarks.
+    /// Benchmark hook: the eye stage alone (both eyes) for the face the last
+    /// [`Tracker::stage_mesh`] ran on, from its upright landmarks.
     #[doc(hidden)]
     pub fn stage_iris(&mut self, frame: &FrameRef, landmarks: &[[f32; 3]]) -> Result<()> {
         if landmarks.len() != 468 {
             return Err(Error::new(ErrorKind::Config, "stage_iris needs 468 landmarks"));
         }
-        for eye in 0..2 {
-            self.run_iris(frame, landmarks, eye)?;
-        }
+        self.run_eyes(frame, landmarks)?;
         Ok(())
     }
 
@@ -352,9 +352,7 @@ impl Tracker {
         let mut eyes_raw = Vec::new();
         if self.config.iris {
             let t = Instant::now();
-            for eye in 0..2 {
-                eyes_raw.push(self.run_iris(frame, lm, eye)?);
-            }
+            eyes_raw.extend(self.run_eyes(frame, lm)?);
             timings.iris_us = micros(t);
         }
 

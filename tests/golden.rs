@@ -1,10 +1,12 @@
 //! Rust outputs against Python onnxruntime reference outputs (tests/golden/gen_golden.py,
 //! an independent numpy implementation of the same pipeline). Tolerances: detector box
-//! corners within 1 px, mesh and iris landmarks within 0.5 px.
+//! corners within 1 px, mesh and iris landmarks within 0.5 px. Both landmark models: the
+//! attention mesh (default; reference in `attention`, its custom operations in numpy as
+//! MediaPipe defines them) and the mesh + iris pair.
 
 mod common;
 
-use liveface::{FrameRef, PixelFormat, Rotation, TrackerConfig};
+use liveface::{Engine, FrameRef, LandmarkModel, PixelFormat, Rotation, TrackerConfig};
 use serde_json::Value;
 
 fn golden() -> Value {
@@ -59,7 +61,13 @@ fn check(name: &str, frame: FrameRef) {
         assert!((d.score - w["score"].as_f64().unwrap() as f32).abs() < 1e-3);
     }
 
-    // First tracked frame: detection ROI -> mesh -> iris (no smoothing on frame one anyway).
+    let mesh_iris = Engine::builder().landmark_model(LandmarkModel::MeshIris).build().unwrap();
+    landmarks(name, &frame, &mesh_iris, c);
+    landmarks(&format!("{name} (attention)"), &frame, &engine, &c["attention"]);
+}
+
+/// First tracked frame: detection ROI -> mesh -> eyes (no smoothing on frame one anyway).
+fn landmarks(name: &str, frame: &FrameRef, engine: &Engine, c: &Value) {
     let mut tracker = engine
         .tracker_with({
             let mut c = TrackerConfig::default();
@@ -67,7 +75,7 @@ fn check(name: &str, frame: FrameRef) {
             c
         })
         .unwrap();
-    let report = tracker.process(&frame).unwrap();
+    let report = tracker.process(frame).unwrap();
     let face = report.face.expect("face");
     assert!((face.presence - c["presence"].as_f64().unwrap() as f32).abs() < 1e-3);
     let lm_err = max_xy_err(&face.landmarks, &pts(&c["landmarks"]));

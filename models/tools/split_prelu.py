@@ -1,11 +1,19 @@
 #!/usr/bin/env python3
-"""Rewrite every PRelu(x, slope) as Relu(x) + Min(x, 0) * slope.
+"""Rewrite every PRelu(x, slope) with a per-channel slope s as
 
-The two are equal bit for bit (for x >= 0: x + 0*slope; for x < 0: 0 + x*slope), but
-ONNX Runtime's CPU PRelu with a per-channel slope goes through its generic broadcasting
-path, which made PRelu the single most expensive op in the mesh and iris models (about
-60% of the iris model's time on one thread). Relu/Min/Mul/Add run on the vectorised
-element-wise kernels: the mesh and iris models run about 2x faster, outputs identical.
+    Conv_dw(x; s) + Conv_dw(Relu(x); 1 - s)        (1x1 depthwise convolutions)
+
+which equals PRelu: for x >= 0, s x + (1 - s) x = x; for x < 0, s x + 0 = s x (up to one
+rounding of the sum, below 1e-6 relative).
+
+Why: ONNX Runtime's CPU PRelu with a per-channel slope takes a generic broadcasting
+path (about 60% of the iris model's time on one thread). The earlier rewrite,
+Relu(x) + Min(x, 0) * s, ran on vectorised element-wise kernels but left the graph's
+convolutions in ONNX Runtime's blocked NCHWc layout only between PRelus: every Min/Mul
+took a reorder out of the blocked layout and back. A 1x1 depthwise convolution is a
+per-channel multiply that stays in the blocked layout, and the Add folds into the
+convolution that produces it (Conv + Sum), so the whole network runs blocked:
+measured on one core, mesh 2.66 -> 1.94 ms and iris 3.12 -> 2.38 ms.
 
 usage: split_prelu.py IN.onnx OUT.onnx
 """
@@ -20,8 +28,14 @@ def main() -> None:
     src, dst = sys.argv[1:]
     model = onnx.load(src)
     g = model.graph
-    zero = "prelu_zero"
-    nodes = []
+    inferred = onnx.shape_inference.infer_shapes(model)
+    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim] for v in inferred.graph.value_info}
+    init = {i.name: i for i in g.initializer}
+    used = {}
+    for n in g.node:
+        for i in n.input:
+            used[i] = used.get(i, 0) + 1
+    nodes, new_init = [], []
     count = 0
     for n in g.node:
         if n.op_type != "PRelu":
@@ -29,20 +43,31 @@ def main() -> None:
             continue
         x, slope = n.input
         y = n.output[0]
+        s = numpy_helper.to_array(init[slope]).astype(np.float32).reshape(-1)
+        channels = s.size if s.size > 1 else shapes[x][1]
+        s = np.broadcast_to(s, (channels,)).astype(np.float32)
+        w_lin = y + "_dw_slope"
+        w_pos = y + "_dw_rest"
+        new_init += [
+            numpy_helper.from_array(s.reshape(channels, 1, 1, 1), w_lin),
+            numpy_helper.from_array((1.0 - s).reshape(channels, 1, 1, 1).astype(np.float32), w_pos),
+        ]
         nodes += [
             helper.make_node("Relu", [x], [y + "_pos"]),
-            helper.make_node("Min", [x, zero], [y + "_neg"]),
-            helper.make_node("Mul", [y + "_neg", slope], [y + "_negs"]),
-            helper.make_node("Add", [y + "_pos", y + "_negs"], [y]),
+            helper.make_node("Conv", [y + "_pos", w_pos], [y + "_rest"], group=channels, kernel_shape=[1, 1]),
+            helper.make_node("Conv", [x, w_lin], [y + "_lin"], group=channels, kernel_shape=[1, 1]),
+            helper.make_node("Add", [y + "_lin", y + "_rest"], [y]),
         ]
+        used[slope] -= 1
         count += 1
-    if count:
-        g.initializer.append(numpy_helper.from_array(np.zeros((), np.float32), zero))
+    keep = [i for i in g.initializer if used.get(i.name, 0) > 0]
+    del g.initializer[:]
+    g.initializer.extend(keep + new_init)
     del g.node[:]
     g.node.extend(nodes)
     onnx.checker.check_model(model)
     onnx.save(model, dst)
-    print(f"{src}: split {count} PRelu nodes")
+    print(f"{src}: {count} PRelu nodes as depthwise convolutions")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,9 @@ pub struct AnalyzeArgs {
     /// ONNX Runtime threads per inference.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Landmark models: `attention` (MediaPipe's attention mesh, default) or `mesh-iris`.
+    #[arg(long, value_enum, default_value_t, env = "LIVEFACE_LANDMARK_MODEL")]
+    landmark_model: super::LandmarkArg,
     /// Videos analysed in parallel when PATH is a directory of videos.
     #[arg(long, default_value_t = 1)]
     jobs: usize,
@@ -184,7 +187,7 @@ fn is_video(_: &Path) -> bool {
 
 fn build_engine(a: &AnalyzeArgs) -> anyhow::Result<(Engine, f64)> {
     let t_load = Instant::now();
-    let engine = Engine::builder().intra_threads(a.threads).build()?;
+    let engine = Engine::builder().intra_threads(a.threads).landmark_model(a.landmark_model.into()).build()?;
     Ok((engine, t_load.elapsed().as_secs_f64() * 1e3))
 }
 

@@ -87,6 +87,9 @@ pub struct EvalArgs {
     /// spoof: accept anti-spoof model files that differ from the pinned conversion.
     #[arg(long)]
     allow_unpinned_models: bool,
+    /// Landmark models: `attention` (MediaPipe's attention mesh, default) or `mesh-iris`.
+    #[arg(long, value_enum, default_value_t, env = "LIVEFACE_LANDMARK_MODEL")]
+    landmark_model: super::LandmarkArg,
     /// spoof, lopo: write the results (CSV, plots, summary.json) here.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -117,7 +120,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
             if a.manifest.is_empty() {
                 bail!("eval spoof needs at least one --manifest CSV");
             }
-            let engine = engine_with(a.antispoof_models.as_deref(), a.allow_unpinned_models)?;
+            let engine = engine_with(a.antispoof_models.as_deref(), a.allow_unpinned_models, a.landmark_model)?;
             return super::spoof::eval(&engine, &a.manifest, a.out.as_deref());
         }
         EvalKind::Light => {
@@ -160,7 +163,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
     if fps.into_iter().chain(a.lopo_fps.iter().copied()).any(|f| !(f > 0.0 && f.is_finite())) {
         bail!("--fps and --lopo-fps are positive frame rates");
     }
-    let engine = Engine::new()?;
+    let engine = Engine::builder().landmark_model(a.landmark_model.into()).build()?;
     let mut traces = BTreeMap::new();
     for clip in &a.clips {
         traces.insert(stem(clip), trace(&engine, clip, a.signals.as_deref())?);

@@ -82,9 +82,28 @@ fn open_video(path: &Path) -> anyhow::Result<Box<dyn Iterator<Item = liveface::R
     bail!("this build cannot read videos (feature `video`): {}", path.display())
 }
 
+/// `--landmark-model`: which landmark models track the face.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LandmarkArg {
+    /// MediaPipe's attention mesh: mesh, eyes, irises and lips in one pass (default).
+    #[default]
+    Attention,
+    /// The 468-point mesh plus the iris model on each eye (liveface 0.1).
+    MeshIris,
+}
+
+impl From<LandmarkArg> for liveface::LandmarkModel {
+    fn from(a: LandmarkArg) -> Self {
+        match a {
+            LandmarkArg::Attention => liveface::LandmarkModel::Attention,
+            LandmarkArg::MeshIris => liveface::LandmarkModel::MeshIris,
+        }
+    }
+}
+
 /// The engine, with the anti-spoof models when a directory is given.
-pub fn engine_with(antispoof: Option<&Path>, unpinned: bool) -> anyhow::Result<Engine> {
-    let mut b = Engine::builder();
+pub fn engine_with(antispoof: Option<&Path>, unpinned: bool, landmarks: LandmarkArg) -> anyhow::Result<Engine> {
+    let mut b = Engine::builder().landmark_model(landmarks.into());
     if let Some(dir) = antispoof {
         b = b.antispoof_dir(dir).allow_unpinned_models(unpinned);
     }

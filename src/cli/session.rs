@@ -52,6 +52,9 @@ pub struct SessionArgs {
     /// export); their input and output are still checked.
     #[arg(long)]
     pub allow_unpinned_models: bool,
+    /// Landmark models: `attention` (MediaPipe's attention mesh, default) or `mesh-iris`.
+    #[arg(long, value_enum, default_value_t, env = "LIVEFACE_LANDMARK_MODEL")]
+    pub landmark_model: super::LandmarkArg,
     /// Silent mode: good-quality video to collect before deciding (ms).
     #[arg(long, default_value_t = 3_000)]
     silent_ms: i64,
@@ -87,7 +90,7 @@ impl SessionArgs {
     }
 
     pub fn engine(&self) -> anyhow::Result<liveface::Engine> {
-        engine_with(self.antispoof_models.as_deref(), self.allow_unpinned_models)
+        engine_with(self.antispoof_models.as_deref(), self.allow_unpinned_models, self.landmark_model)
     }
 }
 

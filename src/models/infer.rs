@@ -23,17 +23,25 @@ pub enum ModelKind {
     Mesh,
     /// Iris and eye contour (64×64 input).
     Iris,
+    /// Attention mesh trunk: the 468-point mesh and the features the region heads crop
+    /// (192×192 input).
+    AttentionTrunk,
+    /// Attention mesh heads: eyes, irises and lips from three 16×16 feature crops.
+    AttentionHeads,
 }
 
 impl ModelKind {
     /// All kinds, in load order.
-    pub const ALL: [ModelKind; 3] = [ModelKind::Detector, ModelKind::Mesh, ModelKind::Iris];
+    pub const ALL: [ModelKind; 5] =
+        [ModelKind::Detector, ModelKind::Mesh, ModelKind::Iris, ModelKind::AttentionTrunk, ModelKind::AttentionHeads];
 
     pub(crate) fn spec(self) -> &'static ModelSpec {
         match self {
             ModelKind::Detector => &SPECS[0],
             ModelKind::Mesh => &SPECS[1],
             ModelKind::Iris => &SPECS[2],
+            ModelKind::AttentionTrunk => &SPECS[3],
+            ModelKind::AttentionHeads => &SPECS[4],
         }
     }
 
@@ -42,6 +50,8 @@ impl ModelKind {
             ModelKind::Detector => "Detector",
             ModelKind::Mesh => "Mesh",
             ModelKind::Iris => "Iris",
+            ModelKind::AttentionTrunk => "AttentionTrunk",
+            ModelKind::AttentionHeads => "AttentionHeads",
         }
     }
 
@@ -57,37 +67,63 @@ impl ModelKind {
 pub(crate) struct ModelSpec {
     pub file: &'static str,
     pub sha256: &'static str,
-    pub input: (&'static str, [i64; 4]),
+    pub inputs: &'static [(&'static str, [i64; 4])],
     pub outputs: &'static [(&'static str, &'static [i64])],
     pub embedded: &'static [u8],
     /// Rewrite PRelu nodes at load time ([`super::onnx_rewrite::split_prelu`]).
     pub split_prelu: bool,
 }
 
-pub(crate) static SPECS: [ModelSpec; 3] = [
+pub(crate) static SPECS: [ModelSpec; 5] = [
     ModelSpec {
         file: "blazeface_short_128.onnx",
         sha256: "6952660e4d3faca8c4d446f3103aff5f9ed0c1c5cadf969d3aa8cc6faaad3773",
-        input: ("input", [1, 128, 128, 3]),
+        inputs: &[("input", [1, 128, 128, 3])],
         outputs: &[("regressors", &[1, 896, 16]), ("classificators", &[1, 896, 1])],
         split_prelu: false,
         embedded: include_bytes!("../../models/blazeface_short_128.onnx"),
     },
     ModelSpec {
         file: "face_landmark_468.onnx",
-        sha256: "c4bdde37701d40d0d4c5542f5a50f93c5a63e6c76108e80c1a826b31acb35b66",
-        input: ("input", [1, 192, 192, 3]),
+        sha256: "0f60dd1bbb0ab69733b19875fbc7125815883003558cd23c32a32e5003918459",
+        inputs: &[("input", [1, 192, 192, 3])],
         outputs: &[("landmarks", &[1, 1, 1, 1404]), ("face_flag", &[1, 1, 1, 1])],
         split_prelu: false,
         embedded: include_bytes!("../../models/face_landmark_468.onnx"),
     },
     ModelSpec {
         file: "iris_landmark_64.onnx",
-        sha256: "a160e395d510376506d206b168bc0a4cde60a5ddacd03ff6070f4b5939d94f3c",
-        input: ("input", [1, 64, 64, 3]),
+        sha256: "b8d1734cc255d5410c5ed631824ee35cbed576757bd50b3a9e5c3d7b4f69c811",
+        inputs: &[("input", [1, 64, 64, 3])],
         outputs: &[("output_eyes_contours_and_brows", &[1, 213]), ("output_iris", &[1, 15])],
         split_prelu: false,
         embedded: include_bytes!("../../models/iris_landmark_64.onnx"),
+    },
+    ModelSpec {
+        file: "face_attention_trunk.onnx",
+        sha256: "e3f6ed856eb648cf24011cf4fd645eb5dfc82671db485057de999138c80f2098",
+        inputs: &[("input", [1, 192, 192, 3])],
+        outputs: &[("landmarks", &[1, 1, 1, 1404]), ("face_flag", &[1, 1, 1, 1]), ("features", &[1, 32, 48, 48])],
+        split_prelu: false,
+        embedded: include_bytes!("../../models/face_attention_trunk.onnx"),
+    },
+    ModelSpec {
+        file: "face_attention_heads.onnx",
+        sha256: "fb41c2fe7f4efdea45d9e0a9a252d415515b1318ab9347df3b0e91ff9fc4ab7e",
+        inputs: &[
+            ("lips_crop", [1, 32, 16, 16]),
+            ("left_eye_crop", [1, 32, 16, 16]),
+            ("right_eye_crop", [1, 32, 16, 16]),
+        ],
+        outputs: &[
+            ("lips", &[1, 80, 2]),
+            ("left_eye", &[1, 71, 2]),
+            ("left_iris", &[1, 5, 2]),
+            ("right_eye", &[1, 71, 2]),
+            ("right_iris", &[1, 5, 2]),
+        ],
+        split_prelu: false,
+        embedded: include_bytes!("../../models/face_attention_heads.onnx"),
     },
 ];
 
@@ -97,7 +133,7 @@ pub(crate) static PASSIVE_SPECS: [ModelSpec; 2] = [
     ModelSpec {
         file: "minifasnet_v2_80x80_s2.7.onnx",
         sha256: "f96e2f90ae2fd219547a5a81811db6c0af252a9672a614fc4e4158cf109fbbfc",
-        input: ("input", [-1, 80, 80, 3]),
+        inputs: &[("input", [-1, 80, 80, 3])],
         outputs: &[("probs", &[-1, 3])],
         embedded: &[],
         split_prelu: true,
@@ -105,7 +141,7 @@ pub(crate) static PASSIVE_SPECS: [ModelSpec; 2] = [
     ModelSpec {
         file: "minifasnet_v1se_80x80_s4.0.onnx",
         sha256: "9f80616e7d63a1680eb4512ff895cd164d44451570961da27aa6f6d4accf588f",
-        input: ("input", [-1, 80, 80, 3]),
+        inputs: &[("input", [-1, 80, 80, 3])],
         outputs: &[("probs", &[-1, 3])],
         embedded: &[],
         split_prelu: true,
@@ -290,7 +326,7 @@ pub(crate) fn load_spec(
     let ort_err = |what: &str, e: String| Error::new(ErrorKind::Model, format!("{kind} model ({origin}): {what}: {e}"));
     let session = Session::builder(&env)
         .map_err(|e| ort_err("session options", e.to_string()))?
-        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .with_optimization_level(GraphOptimizationLevel::All)
         .map_err(|e| ort_err("optimisation level", e.to_string()))?
         .with_intra_threads(opts.intra_threads.max(1))
         .map_err(|e| ort_err("threads", e.to_string()))?
@@ -317,16 +353,22 @@ fn check_io(spec: &ModelSpec, kind: &str, session: &Session, origin: &str) -> Re
         Error::new(
             ErrorKind::Model,
             format!(
-                "{kind} model has inputs {inputs:?} and outputs {outputs:?}; expected input {}{:?} and outputs {:?} ({origin})",
-                spec.input.0, spec.input.1, spec.outputs
+                "{kind} model has inputs {inputs:?} and outputs {outputs:?}; expected inputs {:?} and outputs {:?} ({origin})",
+                spec.inputs, spec.outputs
             ),
         )
     };
-    let [input] = session.inputs() else { return Err(mismatch()) };
-    let in_ok =
-        input.name() == spec.input.0 && input.dtype().tensor_shape().is_some_and(|s| shape_ok(&s[..], &spec.input.1));
-    if !in_ok {
+    if session.inputs().len() != spec.inputs.len() {
         return Err(mismatch());
+    }
+    for (name, shape) in spec.inputs {
+        let ok = session
+            .inputs()
+            .iter()
+            .any(|i| i.name() == *name && i.dtype().tensor_shape().is_some_and(|s| shape_ok(&s[..], shape)));
+        if !ok {
+            return Err(mismatch());
+        }
     }
     for (name, shape) in spec.outputs {
         let ok = session
@@ -349,14 +391,33 @@ impl Model {
 
     /// As [`Model::run`] with batch size `n` for a model with a dynamic batch dimension.
     pub(crate) fn run_batch(&self, input: &[f32], n: usize, outs: &mut [&mut [f32]]) -> Result<()> {
+        self.run_all(&[input], n, outs)
+    }
+
+    /// Runs a model with several inputs (in the spec's input order), batch size 1.
+    pub(crate) fn run_inputs(&self, inputs: &[&[f32]], outs: &mut [&mut [f32]]) -> Result<()> {
+        self.run_all(inputs, 1, outs)
+    }
+
+    fn run_all(&self, inputs: &[&[f32]], n: usize, outs: &mut [&mut [f32]]) -> Result<()> {
         let spec = self.spec;
         let kind = self.name;
-        let shape = spec.input.1.map(|d| if d < 0 { n } else { d as usize });
-        let tensor = TensorRef::from_array_view((shape, input))
-            .map_err(|e| Error::new(ErrorKind::Inference, format!("{kind} input: {e}")))?;
+        if inputs.len() != spec.inputs.len() {
+            return Err(Error::new(
+                ErrorKind::Inference,
+                format!("{kind} takes {} inputs, got {}", spec.inputs.len(), inputs.len()),
+            ));
+        }
+        let mut feed = Vec::with_capacity(inputs.len());
+        for ((name, dims), data) in spec.inputs.iter().zip(inputs) {
+            let shape = dims.map(|d| if d < 0 { n } else { d as usize });
+            let tensor = TensorRef::from_array_view((shape, *data))
+                .map_err(|e| Error::new(ErrorKind::Inference, format!("{kind} input {name}: {e}")))?;
+            feed.push((*name, tensor));
+        }
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         let result = session
-            .run(ort::inputs![spec.input.0 => tensor])
+            .run(feed)
             .map_err(|e| Error::new(ErrorKind::Inference, format!("{kind} inference: {e}")))?;
         for ((name, _), out) in spec.outputs.iter().zip(outs.iter_mut()) {
             let (_, data) = result[*name]

@@ -9,6 +9,7 @@
 //! every model here has a fixed NHWC input, so an `ndarray` view would add a dependency
 //! and a layer of indexing without removing a copy.
 
+pub(crate) mod attention;
 pub(crate) mod detect;
 pub(crate) mod infer;
 mod onnx_rewrite;
@@ -32,12 +33,32 @@ const EYE_CORNERS: [(usize, usize, bool); 2] = [(33, 133, false), (362, 263, tru
 /// One eye from the iris model: 71 contour/brow points and 5 iris points (upright pixels).
 pub(crate) type EyePoints = (Vec<[f32; 3]>, Vec<[f32; 3]>);
 
+/// Which landmark models track the face.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LandmarkModel {
+    /// MediaPipe's attention mesh: mesh, eyes, irises and lips in one trunk pass plus
+    /// three small region heads (the default; what MediaPipe runs with
+    /// `refine_landmarks=True`).
+    #[default]
+    Attention,
+    /// The 468-point mesh model plus the 64×64 iris model on each eye (liveface 0.1's
+    /// models; about twice the cost).
+    MeshIris,
+}
+
+/// The landmark models an engine loaded.
+#[derive(Debug)]
+pub(crate) enum Landmarker {
+    Attention { trunk: Model, heads: Model },
+    MeshIris { mesh: Model, iris: Model },
+}
+
 /// The loaded, validated models of one engine.
 #[derive(Debug)]
 pub(crate) struct Models {
     pub detector: Model,
-    pub mesh: Model,
-    pub iris: Model,
+    pub landmarks: Landmarker,
     pub passive: Option<PassiveModels>,
     pub anchors: Vec<[f32; 2]>,
     pub runtime: RuntimeInfo,
@@ -45,7 +66,8 @@ pub(crate) struct Models {
 
 /// Where each model comes from and how to load it.
 pub(crate) struct ModelSources<'a> {
-    pub face: &'a [ModelBytes; 3],
+    pub face: &'a [ModelBytes; 5],
+    pub landmarks: LandmarkModel,
     pub passive: Option<&'a [ModelBytes; 2]>,
     pub opts: LoadOptions<'a>,
 }
@@ -55,8 +77,16 @@ impl Models {
     pub fn load(src: &ModelSources) -> Result<Models> {
         let opts = &src.opts;
         let (detector, runtime) = load_model(ModelKind::Detector, &src.face[0], opts)?;
-        let (mesh, _) = load_model(ModelKind::Mesh, &src.face[1], opts)?;
-        let (iris, _) = load_model(ModelKind::Iris, &src.face[2], opts)?;
+        let landmarks = match src.landmarks {
+            LandmarkModel::Attention => Landmarker::Attention {
+                trunk: load_model(ModelKind::AttentionTrunk, &src.face[3], opts)?.0,
+                heads: load_model(ModelKind::AttentionHeads, &src.face[4], opts)?.0,
+            },
+            LandmarkModel::MeshIris => Landmarker::MeshIris {
+                mesh: load_model(ModelKind::Mesh, &src.face[1], opts)?.0,
+                iris: load_model(ModelKind::Iris, &src.face[2], opts)?.0,
+            },
+        };
         let passive = match src.passive {
             None => None,
             Some([a, b]) => {
@@ -73,7 +103,7 @@ impl Models {
                 Some(models)
             }
         };
-        Ok(Models { detector, mesh, iris, passive, anchors: detect::anchors(), runtime })
+        Ok(Models { detector, landmarks, passive, anchors: detect::anchors(), runtime })
     }
 
     /// Anti-spoof scores of the given faces (upright boxes in the reference convention),
@@ -142,17 +172,32 @@ fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// The 468-point mesh with its buffers.
+/// The 468-point mesh (either model) with its buffers.
 #[derive(Debug)]
 pub(crate) struct Mesh {
     input: Vec<f32>,
     out: Vec<f32>,
     flag: [f32; 1],
+    /// The attention trunk's feature map (empty until it runs).
+    features: Vec<f32>,
+    /// The last crop's crop-to-upright transform.
+    crop: Affine,
+    /// The attention heads and the eyes they found on the last face.
+    heads: attention::Heads,
+    eyes: Option<[EyePoints; 2]>,
 }
 
 impl Default for Mesh {
     fn default() -> Self {
-        Mesh { input: vec![0.0; MESH * MESH * 3], out: vec![0.0; 1404], flag: [0.0] }
+        Mesh {
+            input: vec![0.0; MESH * MESH * 3],
+            out: vec![0.0; 1404],
+            flag: [0.0],
+            features: Vec::new(),
+            crop: Affine::IDENTITY,
+            heads: attention::Heads::default(),
+            eyes: None,
+        }
     }
 }
 
@@ -162,7 +207,17 @@ impl Mesh {
     pub fn run(&mut self, models: &Models, frame: &FrameRef, roi: &Roi, lm: &mut Vec<[f32; 3]>) -> Result<f32> {
         let m = roi.crop_to_frame(MESH);
         frame.sample_rgb(&m, MESH, MESH, crop_taps(&m), 1.0 / 255.0, 0.0, None, 0.0, &mut self.input);
-        models.mesh.run(&self.input, &mut [&mut self.out, &mut self.flag])?;
+        match &models.landmarks {
+            Landmarker::MeshIris { mesh, .. } => mesh.run(&self.input, &mut [&mut self.out, &mut self.flag])?,
+            Landmarker::Attention { trunk, heads } => {
+                self.features.resize(attention::FEAT_C * attention::FEAT * attention::FEAT, 0.0);
+                trunk.run(&self.input, &mut [&mut self.out, &mut self.flag, &mut self.features])?;
+                // The refined eyes and lips belong to the mesh (MediaPipe's 478 points);
+                // the heads run with the trunk.
+                self.eyes = Some(self.heads.run(heads, &self.features, &mut self.out, &m)?);
+            }
+        }
+        self.crop = m;
         let k = m.scale();
         lm.clear();
         lm.extend(self.out.chunks_exact(3).map(|p| {
@@ -175,6 +230,28 @@ impl Mesh {
     /// The last input crop (RGB 0..1, `MESH`²), for photometric signals.
     pub fn input(&self) -> &[f32] {
         &self.input
+    }
+}
+
+/// Eye refinement for both eyes with the engine's landmark models: the attention heads'
+/// eyes from the last mesh pass, or the iris model on each eye.
+#[derive(Debug, Default)]
+pub(crate) struct Eyes {
+    iris: Iris,
+}
+
+impl Eyes {
+    /// Both eyes (subject's right, then left) for the face `mesh` just ran on; `lm` are
+    /// its upright landmarks.
+    pub fn run(&mut self, models: &Models, frame: &FrameRef, mesh: &Mesh, lm: &[[f32; 3]]) -> Result<[EyePoints; 2]> {
+        match &models.landmarks {
+            Landmarker::Attention { .. } => mesh.eyes.clone().ok_or_else(|| {
+                Error::new(ErrorKind::Inference, "the attention eyes come from a mesh pass; none ran on this frame")
+            }),
+            Landmarker::MeshIris { iris, .. } => {
+                Ok([self.iris.run(iris, frame, lm, 0)?, self.iris.run(iris, frame, lm, 1)?])
+            }
+        }
     }
 }
 
@@ -195,7 +272,7 @@ impl Default for Iris {
 impl Iris {
     /// Iris model on one eye (0 = subject's right) from upright mesh landmarks; returns
     /// (contour 71, iris 5) in upright pixels.
-    pub fn run(&mut self, models: &Models, frame: &FrameRef, lm: &[[f32; 3]], eye: usize) -> Result<EyePoints> {
+    pub fn run(&mut self, model: &Model, frame: &FrameRef, lm: &[[f32; 3]], eye: usize) -> Result<EyePoints> {
         let (a, b, mirror) = EYE_CORNERS[eye.min(1)];
         let (p0, p1) = (lm[a], lm[b]);
         let (dx, dy) = (p1[0] - p0[0], p1[1] - p0[1]);
@@ -207,7 +284,7 @@ impl Iris {
         };
         let m = if mirror { roi.crop_to_frame_mirrored(IRIS) } else { roi.crop_to_frame(IRIS) };
         frame.sample_rgb(&m, IRIS, IRIS, crop_taps(&m), 1.0 / 255.0, 0.0, None, 0.0, &mut self.input);
-        models.iris.run(&self.input, &mut [&mut self.contour, &mut self.pts])?;
+        model.run(&self.input, &mut [&mut self.contour, &mut self.pts])?;
         let k = m.scale();
         let map = |v: &[f32]| -> Vec<[f32; 3]> {
             v.chunks_exact(3)

@@ -132,7 +132,7 @@ def detect(img, det):
     return out
 
 
-def run_case(img, det, mesh, iris):
+def run_case(img, det, mesh, iris, att):
     dets = detect(img, det)
     best = max(dets, key=lambda d: (d["bbox"][2] - d["bbox"][0]) * (d["bbox"][3] - d["bbox"][1]) * d["score"])
     (x0, y0), (x1, y1) = best["keypoints"][0], best["keypoints"][1]
@@ -160,7 +160,89 @@ def run_case(img, det, mesh, iris):
             return np.concatenate([apply(em, v[:, :2]), v[:, 2:] * ek], 1)
 
         eyes.append({"contour": back(contour), "iris": back(ir)})
-    return dets, float(1 / (1 + math.exp(-float(flag.reshape(-1)[0])))), pts, eyes
+    attention = run_attention(img, m, side, *att)
+    return dets, float(1 / (1 + math.exp(-float(flag.reshape(-1)[0])))), pts, eyes, attention
+
+
+# The attention mesh: trunk + MediaPipe's custom ops in numpy (version 2 of each, as
+# mediapipe/util/tflite/operations defines them) + heads.
+ATT_REGIONS = None  # filled from the model's lists below
+
+
+def att_matrix(L, left, right, subset, out=16, scale=1.5):
+    """Landmarks2TransformMatrix v2: 4x4 output-crop -> landmark coordinates."""
+    rot = 0.0 - math.atan2(L[right, 1] - L[left, 1], L[right, 0] - L[left, 0])
+    c, s = math.cos(rot), math.sin(rot)
+    P = L[subset, :2]
+    R = np.array([[c, -s], [s, c]])
+    Q = P @ R.T
+    lo, hi = Q.min(0), Q.max(0)
+    size = hi - lo
+    centre = np.linalg.inv(R) @ ((lo + hi) / 2)
+    def mat4(a, b, tx, d, e, ty):
+        return np.array([[a, b, 0, tx], [d, e, 0, ty], [0, 0, 1, 0], [0, 0, 0, 1]], np.float64)
+    t = mat4(1, 0, centre[0], 0, 1, centre[1])
+    cr, sr = math.cos(-rot), math.sin(-rot)
+    t = t @ mat4(cr, -sr, 0, sr, cr, 0)
+    t = t @ mat4(scale * size[0] / out, 0, 0, 0, scale * size[1] / out, 0)
+    t = t @ mat4(1, 0, -out / 2, 0, 1, -out / 2)
+    return t
+
+
+def att_bilinear(F, M, out=16):
+    """TransformTensorBilinear v2 on F [C,H,W]: samples at M (u+.5, v+.5) - .5."""
+    C, H, W = F.shape
+    res = np.zeros((C, out, out), np.float64)
+    for v in range(out):
+        for u in range(out):
+            x = M[0, 0] * (u + 0.5) + M[0, 1] * (v + 0.5) + M[0, 3] - 0.5
+            y = M[1, 0] * (u + 0.5) + M[1, 1] * (v + 0.5) + M[1, 3] - 0.5
+            if x < 0 or y < 0 or x > W - 1 or y > H - 1:
+                continue
+            x0, y0 = int(math.floor(x)), int(math.floor(y))
+            fx, fy = x - x0, y - y0
+
+            def rd(yy, xx):
+                return F[:, yy, xx] if yy < H and xx < W else 0.0
+
+            up = (1 - fx) * rd(y0, x0) + fx * rd(y0, x0 + 1)
+            lo = (1 - fx) * rd(y0 + 1, x0) + fx * rd(y0 + 1, x0 + 1)
+            res[:, v, u] = fy * lo + (1 - fy) * up
+    return res
+
+
+def run_attention(img, m, side, trunk, heads, regions):
+    x = crop(img, m, 192, taps_for(m)) / 255.0
+    lm, flag, feat = trunk.run(["landmarks", "face_flag", "features"], {"input": x[None].astype(np.float32)})
+    lm = lm.reshape(468, 3).astype(np.float64)
+    L = lm * 0.25
+    mats, feeds = [], {}
+    for name, (left, right, subset) in regions.items():
+        M = att_matrix(L, left, right, subset)
+        mats.append(M)
+        feeds[name + "_crop"] = att_bilinear(feat[0].astype(np.float64), M)[None].astype(np.float32)
+    outs = dict(zip([o.name for o in heads.get_outputs()], heads.run(None, feeds)))
+    k = side / 192
+    scale4 = np.array([[1, 1, 4, 4], [1, 1, 4, 4], [.25, .25, 1, 1], [.25, .25, 1, 1]])
+    # MediaPipe's refinement: the lips' and eyes' mesh points take the heads' x, y.
+    for name, M in zip(regions, mats):
+        M = M * scale4
+        p = outs[name][0].astype(np.float64)
+        lm[regions[name][2], :2] = p @ M[:2, :2].T + M[:2, 3]
+    pts = np.concatenate([apply(m, lm[:, :2]), lm[:, 2:] * k], 1)
+    eyes = []
+    for reg, (eye, iris) in [("left_eye", ("left_eye", "left_iris")), ("right_eye", ("right_eye", "right_iris"))]:
+        M = mats[list(regions).index(reg)] * scale4
+        subset = regions[reg][2]
+
+        def back(p, z):
+            q = p[0].astype(np.float64) @ M[:2, :2].T + M[:2, 3]
+            return np.concatenate([apply(m, q), z[:, None] * k], 1)
+
+        contour = back(outs[eye], lm[subset, 2])
+        ir = back(outs[iris], np.full(5, lm[subset[:16], 2].mean()))
+        eyes.append({"contour": contour, "iris": ir})
+    return float(1 / (1 + math.exp(-float(flag.reshape(-1)[0])))), pts, eyes
 
 
 def to_buffer(points, rot, buf_w, buf_h):
@@ -178,6 +260,22 @@ def to_buffer(points, rot, buf_w, buf_h):
 
 def main():
     det, mesh, iris = session("blazeface_short_128.onnx"), session("face_landmark_468.onnx"), session("iris_landmark_64.onnx")
+    # Region options of face_landmark_with_attention (the heads' input order): rotation
+    # landmarks and the subset whose box sets the crop.
+    eye_r = [33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173, 130, 25, 110, 24, 23, 22,
+             26, 112, 243, 247, 30, 29, 27, 28, 56, 190, 226, 31, 228, 229, 230, 231, 232, 233, 244, 113, 225, 224, 223,
+             222, 221, 189, 35, 124, 46, 53, 52, 65, 143, 111, 117, 118, 119, 120, 121, 128, 245, 156, 70, 63, 105, 66,
+             107, 55, 193]
+    eye_l = [263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398, 359, 255, 339, 254, 253,
+             252, 256, 341, 463, 467, 260, 259, 257, 258, 286, 414, 446, 261, 448, 449, 450, 451, 452, 453, 464, 342, 445,
+             444, 443, 442, 441, 413, 265, 353, 276, 283, 282, 295, 372, 340, 346, 347, 348, 349, 350, 357, 465, 383, 300,
+             293, 334, 296, 336, 285, 417]
+    lips = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409, 78, 95, 88, 178,
+            87, 14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415, 76, 77, 90, 180, 85, 16, 315, 404,
+            320, 307, 306, 184, 74, 73, 72, 11, 302, 303, 304, 408, 62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292, 183,
+            42, 41, 38, 12, 268, 271, 272, 407]
+    regions = {"lips": (61, 291, lips), "left_eye": (33, 133, eye_r), "right_eye": (362, 263, eye_l)}
+    att = (session("face_attention_trunk.onnx"), session("face_attention_heads.onnx"), regions)
     base = np.asarray(Image.open(os.path.join(ROOT, "assets", "astronaut.png")).convert("RGB"), np.float64)
     cases = []
     # (name, buffer image, rotation to upright in degrees cw)
@@ -193,7 +291,7 @@ def main():
             buf = np.full((480, 640, 3), 128.0)
             buf[:, 64:576] = base[:480]
         upright = np.rot90(buf, -rot // 90) if rot else buf
-        dets, presence, pts, eyes = run_case(np.ascontiguousarray(upright), det, mesh, iris)
+        dets, presence, pts, eyes, attention = run_case(np.ascontiguousarray(upright), det, mesh, iris, att)
         bh, bw = buf.shape[:2]
 
         def tb(p):
@@ -214,10 +312,19 @@ def main():
             c, i = e["contour"].copy(), e["iris"].copy()
             c[:, :2], i[:, :2] = tb(c[:, :2]), tb(i[:, :2])
             eyes_b.append({"contour": c.round(4).tolist(), "iris": i.round(4).tolist()})
+        a_presence, a_pts, a_eyes = attention
+        a_pts_b = a_pts.copy()
+        a_pts_b[:, :2] = tb(a_pts[:, :2])
+        a_eyes_b = []
+        for e in a_eyes:
+            c, i = e["contour"].copy(), e["iris"].copy()
+            c[:, :2], i[:, :2] = tb(c[:, :2]), tb(i[:, :2])
+            a_eyes_b.append({"contour": c.round(4).tolist(), "iris": i.round(4).tolist()})
         cases.append({
             "name": name, "rotation": rot, "width": bw, "height": bh,
             "detections": out_dets, "presence": presence,
             "landmarks": pts_b.round(4).tolist(), "eyes": eyes_b,
+            "attention": {"presence": a_presence, "landmarks": a_pts_b.round(4).tolist(), "eyes": a_eyes_b},
         })
         print(f"{name}: {len(dets)} detection(s), presence {presence:.3f}, box {out_dets[0]['bbox']}", file=sys.stderr)
     meta = {
