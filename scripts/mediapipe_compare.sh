@@ -20,14 +20,24 @@ cargo build --release --quiet --features ffmpeg
 median() { python3 -c 'import json,sys; print(json.load(sys.stdin)["process_ms"]["median"])'; }
 mp_refine=$(taskset -c "$core" "$venv/bin/python" "$peer" "$clip" --refine 2>/dev/null | median)
 mp_plain=$(taskset -c "$core" "$venv/bin/python" "$peer" "$clip" 2>/dev/null | median)
-read -r lf_total lf_mesh lf_iris lf_sig < <(taskset -c "$core" target/release/liveface analyze "$clip" --summary-only |
-  python3 -c 'import json,sys; s=json.loads(sys.stdin.read().splitlines()[-1])["summary"]["stages"]; print(*(s[k]["median_us"]/1000 for k in ["total","mesh","iris","signals"]))')
-python3 - "$clip" "$mp_refine" "$mp_plain" "$lf_total" "$lf_mesh" "$lf_iris" "$lf_sig" <<'PY'
-import sys
-clip, mr, mp, lt, lm, li, ls = sys.argv[1], *map(float, sys.argv[2:])
+# liveface per tracked frame (median of `analyze`'s per-frame timings, detector frames
+# included as in MediaPipe's numbers): the default attention mesh, then mesh + iris models.
+stages() {
+  taskset -c "$core" target/release/liveface analyze "$clip" --summary-only --landmark-model "$1" |
+    python3 -c 'import json,sys; s=json.loads(sys.stdin.read().splitlines()[-1])["summary"]["stages"]; print(*(s[k]["median_us"]/1000 for k in ["total","mesh","iris","signals"]))'
+}
+read -r at_total at_mesh at_eyes at_sig < <(stages attention)
+read -r mi_total mi_mesh mi_iris mi_sig < <(stages mesh-iris)
+python3 - "$clip" "$mp_refine" "$mp_plain" "$at_total" "$at_mesh" "$at_eyes" "$at_sig" "$mi_total" "$mi_mesh" "$mi_iris" "$mi_sig" <<'PY'
+import json, sys
+clip = sys.argv[1]
+mr, mp, at, am, ae, asg, mt, mm, mi, ms = map(float, sys.argv[2:])
 print(f"clip {clip}, one core, medians per frame:")
 print(f"  MediaPipe-Python FaceMesh refine_landmarks=True (478 pts + iris): {mr:.2f} ms")
 print(f"  MediaPipe-Python FaceMesh, plain 468-point mesh:               {mp:.2f} ms")
-print(f"  liveface tracked frame (mesh {lm:.2f} + iris {li:.2f} + signals {ls:.2f}): {lt:.2f} ms")
-print(f"  ratio liveface / MediaPipe refine: {lt / mr:.2f}x   (/ plain mesh: {lt / mp:.2f}x)")
+print(f"  liveface, attention mesh (default; trunk+heads {am:.2f} + eyes {ae:.2f} + signals {asg:.2f}): {at:.2f} ms")
+print(f"  liveface, mesh + iris models (mesh {mm:.2f} + iris {mi:.2f} + signals {ms:.2f}): {mt:.2f} ms")
+print(f"  ratio liveface / MediaPipe refine: {at / mr:.2f}x (mesh + iris: {mt / mr:.2f}x)")
+print(json.dumps({"clip": clip, "mediapipe_refine_ms": mr, "mediapipe_plain_ms": mp, "liveface_ms": at,
+                  "liveface_mesh_iris_ms": mt, "ratio": round(at / mr, 3), "ratio_mesh_iris": round(mt / mr, 3)}))
 PY

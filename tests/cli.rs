@@ -276,8 +276,9 @@ fn info_is_structured() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let models = v["manifest"]["model"].as_array().expect("the manifest as JSON, not a TOML string");
-    assert_eq!(models.len(), 3);
+    assert_eq!(models.len(), 5);
     assert_eq!(models[0]["kind"], "detector");
+    assert_eq!(models[3]["kind"], "attention_trunk");
     assert!(v["runtime"]["path"].as_str().unwrap().contains("onnxruntime"));
 }
 

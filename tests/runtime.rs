@@ -3,7 +3,7 @@
 
 mod common;
 
-use liveface::{Engine, EngineBuilder, ErrorKind, ModelKind};
+use liveface::{Engine, EngineBuilder, ErrorKind, LandmarkModel, ModelKind};
 
 #[test]
 fn runtime_and_model_failures_are_errors_then_defaults_load() {
@@ -26,19 +26,26 @@ fn runtime_and_model_failures_are_errors_then_defaults_load() {
     assert!(engine.runtime().path.is_file());
 
     // Altered model bytes fail the checksum; with checksums off they fail to load.
-    let e = Engine::builder().model_bytes(ModelKind::Mesh, b"garbage".to_vec()).build().unwrap_err();
+    let mesh_iris = || Engine::builder().landmark_model(LandmarkModel::MeshIris);
+    let e = mesh_iris().model_bytes(ModelKind::Mesh, b"garbage".to_vec()).build().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Model);
     assert!(e.to_string().contains("sha256"), "{e}");
-    let e = Engine::builder()
-        .allow_unpinned_models(true)
-        .model_bytes(ModelKind::Mesh, b"garbage".to_vec())
-        .build()
-        .unwrap_err();
+    let e = Engine::builder().model_bytes(ModelKind::AttentionHeads, b"garbage".to_vec()).build().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Model);
+    assert!(e.to_string().contains("sha256"), "{e}");
+    let e =
+        mesh_iris().allow_unpinned_models(true).model_bytes(ModelKind::Mesh, b"garbage".to_vec()).build().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Model);
+    // A model the chosen landmark pair does not use is not read.
+    Engine::builder().model_bytes(ModelKind::Mesh, b"garbage".to_vec()).build().expect("mesh unused by attention");
 
     // The right file in the wrong slot fails the input/output check.
     let iris = common::read(&common::root().join("models/iris_landmark_64.onnx"));
-    let e = Engine::builder().allow_unpinned_models(true).model_bytes(ModelKind::Mesh, iris).build().unwrap_err();
+    let e = mesh_iris().allow_unpinned_models(true).model_bytes(ModelKind::Mesh, iris.clone()).build().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Model);
+    assert!(e.to_string().contains("expected input"), "{e}");
+    let e =
+        Engine::builder().allow_unpinned_models(true).model_bytes(ModelKind::AttentionHeads, iris).build().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Model);
     assert!(e.to_string().contains("expected input"), "{e}");
 
@@ -55,7 +62,7 @@ fn runtime_and_model_failures_are_errors_then_defaults_load() {
 fn manifest_matches_the_model_files() {
     let manifest: toml::Table = liveface::MODEL_MANIFEST.parse().expect("manifest parses");
     let models = manifest["model"].as_array().unwrap();
-    assert_eq!(models.len(), 3);
+    assert_eq!(models.len(), 5);
     for m in models {
         let file = m["file"].as_str().unwrap();
         let bytes = common::read(&common::root().join("models").join(file));

@@ -55,8 +55,8 @@ pub(crate) const EYE_LEFT_SUBJECT: [usize; 71] = [
 pub(crate) const LIPS: [usize; 80] = [
     61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409, 78, 95, 88, 178, 87, 14,
     317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415, 76, 77, 90, 180, 85, 16, 315, 404, 320, 307, 306,
-    184, 74, 73, 72, 11, 302, 303, 304, 408, 62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292, 183, 42, 41, 38, 12, 268,
-    271, 272, 407,
+    184, 74, 73, 72, 11, 302, 303, 304, 408, 62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292, 183, 42, 41, 38, 12,
+    268, 271, 272, 407,
 ];
 
 /// Heads model inputs, in its input order: lips, picture-left eye, picture-right eye.
@@ -137,10 +137,7 @@ pub(crate) fn sample_crop(features: &[f32], m: &CropTransform, out: &mut [f32]) 
 /// `TransformLandmarks` v2 after the model's constant scaling (translation × 4): a head
 /// point (crop units, 64 per side) -> 192-pixel mesh-crop coordinates.
 pub(crate) fn to_mesh_crop(m: &CropTransform, p: [f32; 2]) -> [f32; 2] {
-    [
-        m.a[0][0] * p[0] + m.a[0][1] * p[1] + 4.0 * m.t[0],
-        m.a[1][0] * p[0] + m.a[1][1] * p[1] + 4.0 * m.t[1],
-    ]
+    [m.a[0][0] * p[0] + m.a[0][1] * p[1] + 4.0 * m.t[0], m.a[1][0] * p[0] + m.a[1][1] * p[1] + 4.0 * m.t[1]]
 }
 
 /// Buffers of the heads stage.

@@ -416,9 +416,8 @@ impl Model {
             feed.push((*name, tensor));
         }
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
-        let result = session
-            .run(feed)
-            .map_err(|e| Error::new(ErrorKind::Inference, format!("{kind} inference: {e}")))?;
+        let result =
+            session.run(feed).map_err(|e| Error::new(ErrorKind::Inference, format!("{kind} inference: {e}")))?;
         for ((name, _), out) in spec.outputs.iter().zip(outs.iter_mut()) {
             let (_, data) = result[*name]
                 .try_extract_tensor::<f32>()
