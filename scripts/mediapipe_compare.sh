@@ -22,8 +22,18 @@ mp_refine=$(taskset -c "$core" "$venv/bin/python" "$peer" "$clip" --refine 2>/de
 mp_plain=$(taskset -c "$core" "$venv/bin/python" "$peer" "$clip" 2>/dev/null | median)
 # liveface per tracked frame (median of `analyze`'s per-frame timings, detector frames
 # included as in MediaPipe's numbers): the default attention mesh, then mesh + iris models.
+# The clip is decoded to PNG frames first so that, like the peer (which decodes with
+# OpenCV in its own thread between frames), liveface reads frames in the tracking thread:
+# `analyze CLIP` decodes on a second thread, which on one pinned core preempts inference
+# and inflates the per-stage times.
+frames=target/mediapipe_compare_frames/$(basename "${clip%.*}")
+if [ ! -d "$frames" ]; then
+  mkdir -p "$frames"
+  ffmpeg -v error -i "$clip" "$frames/%05d.png"
+fi
+fps=$(ffprobe -v error -select_streams v:0 -show_entries stream=r_frame_rate -of csv=p=0 "$clip" | python3 -c 'import sys; a, b = sys.stdin.read().strip().split("/"); print(float(a) / float(b))')
 stages() {
-  taskset -c "$core" target/release/liveface analyze "$clip" --summary-only --landmark-model "$1" |
+  taskset -c "$core" target/release/liveface analyze "$frames" --fps "$fps" --summary-only --landmark-model "$1" |
     python3 -c 'import json,sys; s=json.loads(sys.stdin.read().splitlines()[-1])["summary"]["stages"]; print(*(s[k]["median_us"]/1000 for k in ["total","mesh","iris","signals"]))'
 }
 read -r at_total at_mesh at_eyes at_sig < <(stages attention)
