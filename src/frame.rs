@@ -555,7 +555,15 @@ impl PixelVisitor for Job<'_> {
                 }
                 let p = if n == 1 {
                     let (x, y) = m.apply(u as f32 + 0.5, v as f32 + 0.5);
-                    bilinear(x, y)
+                    let (px_, py_) = (x - 0.5, y - 0.5);
+                    // Inside the frame with a pixel to the right and below (most of a
+                    // face crop): no clamping; `as` truncation is floor for px_ >= 0.
+                    if px_ >= 0.0 && py_ >= 0.0 && px_ < maxx as f32 && py_ < maxy as f32 {
+                        let (x0, y0) = (px_ as usize, py_ as usize);
+                        px.blend(x0, x0 + 1, y0, y0 + 1, px_ - x0 as f32, py_ - y0 as f32)
+                    } else {
+                        bilinear(x, y)
+                    }
                 } else {
                     let mut acc = [0.0f32; 3];
                     for b in 0..n {
