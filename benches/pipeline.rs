@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use liveface::{Engine, FrameRef, PixelFormat, Roi, TrackerConfig};
+use liveface::{Engine, FrameRef, LandmarkModel, PixelFormat, Roi, TrackerConfig};
 
 fn frame_640x480() -> Vec<u8> {
     let a =
@@ -40,14 +40,20 @@ fn stages(c: &mut Criterion) {
         angle: (y1 - y0).atan2(x1 - x0),
     };
     let mut tracker = engine.tracker();
-    let (_, lm) = tracker.stage_mesh(&frame, &roi).unwrap();
+    let _ = tracker.stage_mesh(&frame, &roi).unwrap();
 
+    // The default attention mesh: trunk + region heads (the eyes come with it).
     let mut g = c.benchmark_group("mesh");
-    g.bench_function("face_landmark_468", |b| b.iter(|| tracker.stage_mesh(&frame, &roi).unwrap()));
+    g.bench_function("attention_trunk_and_heads", |b| b.iter(|| tracker.stage_mesh(&frame, &roi).unwrap()));
+    // The mesh + iris pair: one mesh pass, then one iris pass per eye.
+    let mesh_iris = Engine::builder().landmark_model(LandmarkModel::MeshIris).build().expect("mesh + iris engine");
+    let mut mi_tracker = mesh_iris.tracker();
+    let (_, mi_lm) = mi_tracker.stage_mesh(&frame, &roi).unwrap();
+    g.bench_function("face_landmark_468", |b| b.iter(|| mi_tracker.stage_mesh(&frame, &roi).unwrap()));
     g.finish();
 
     let mut g = c.benchmark_group("iris");
-    g.bench_function("iris_both_eyes", |b| b.iter(|| tracker.stage_iris(&frame, &lm).unwrap()));
+    g.bench_function("iris_both_eyes", |b| b.iter(|| mi_tracker.stage_iris(&frame, &mi_lm).unwrap()));
     g.finish();
 
     let mut g = c.benchmark_group("full_frame");
@@ -68,13 +74,30 @@ fn stages(c: &mut Criterion) {
             assert!(r.face.is_some() && !r.detector_ran);
         })
     });
-    // Untracked: detector + mesh + iris every frame.
+    // Untracked: detector + mesh + eyes every frame.
     let mut fresh = engine.tracker();
     g.bench_function("untracked", |b| {
         b.iter(|| {
             fresh.reset();
             let r = fresh.process(&frame).unwrap();
             assert!(r.detector_ran);
+        })
+    });
+    // The same tracked frame with the mesh + iris models.
+    let mut mi_tracked = mesh_iris
+        .tracker_with({
+            let mut c = TrackerConfig::default();
+            c.detect_interval = 0;
+            c
+        })
+        .unwrap();
+    mi_tracked.process(&frame.at_us(0)).unwrap();
+    let mut ts2 = 0i64;
+    g.bench_function("tracked_mesh_iris", |b| {
+        b.iter(|| {
+            ts2 += 33_333;
+            let r = mi_tracked.process(&frame.at_us(ts2)).unwrap();
+            assert!(r.face.is_some() && !r.detector_ran);
         })
     });
     g.finish();

@@ -98,6 +98,12 @@ fn benches(c: &mut Criterion) {
     g.bench_function("track_720p_5s_synthetic", |b| {
         b.iter(|| track_video(&engine, &p720, TrackerConfig::default(), |_, _, _| Ok(())).unwrap())
     });
+    // The same with the mesh + iris landmark models (liveface 0.1's tracked frame).
+    let mesh_iris =
+        Engine::builder().landmark_model(liveface::LandmarkModel::MeshIris).build().expect("mesh + iris engine");
+    g.bench_function("track_720p_5s_synthetic_mesh_iris", |b| {
+        b.iter(|| track_video(&mesh_iris, &p720, TrackerConfig::default(), |_, _, _| Ok(())).unwrap())
+    });
     if let Some(p) = shared("faces/liveportrait_d13.mp4") {
         g.throughput(Throughput::Elements(352));
         g.bench_function("track_d13_720x1280_11.7s", |b| {
