@@ -28,7 +28,9 @@ pub struct TrackerConfig {
     /// Landmark smoothing for the reported landmarks (signals use raw landmarks, so a
     /// one-frame blink is not smoothed away). `None` turns it off.
     pub smoothing: Option<OneEuroParams>,
-    /// Run the iris model on both eyes.
+    /// Report both eyes (iris and eye contour). With the attention mesh they come with
+    /// the mesh pass (its heads also refine the lips, so they always run); with the mesh
+    /// + iris models this runs the iris model on each eye.
     pub iris: bool,
 }
 
