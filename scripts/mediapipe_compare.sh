@@ -34,20 +34,24 @@ fi
 fps=$(ffprobe -v error -select_streams v:0 -show_entries stream=r_frame_rate -of csv=p=0 "$clip" | python3 -c 'import sys; a, b = sys.stdin.read().strip().split("/"); print(float(a) / float(b))')
 stages() {
   taskset -c "$core" target/release/liveface analyze "$frames" --fps "$fps" --summary-only --landmark-model "$1" |
-    python3 -c 'import json,sys; s=json.loads(sys.stdin.read().splitlines()[-1])["summary"]["stages"]; print(*(s[k]["median_us"]/1000 for k in ["total","mesh","iris","signals"]))'
+    python3 -c 'import json,sys; s=json.loads(sys.stdin.read().splitlines()[-1])["summary"]["stages"]; print(*(s[k]["median_us"]/1000 for k in ["total","mesh","iris","signals","detect"]))'
 }
-read -r at_total at_mesh at_eyes at_sig < <(stages attention)
-read -r mi_total mi_mesh mi_iris mi_sig < <(stages mesh-iris)
-python3 - "$clip" "$mp_refine" "$mp_plain" "$at_total" "$at_mesh" "$at_eyes" "$at_sig" "$mi_total" "$mi_mesh" "$mi_iris" "$mi_sig" <<'PY'
+read -r at_total at_mesh at_eyes at_sig at_det < <(stages attention)
+read -r mi_total mi_mesh mi_iris mi_sig mi_det < <(stages mesh-iris)
+python3 - "$clip" "$mp_refine" "$mp_plain" "$at_total" "$at_mesh" "$at_eyes" "$at_sig" "$mi_total" "$mi_mesh" "$mi_iris" "$mi_sig" "$at_det" <<'PY'
 import json, sys
 clip = sys.argv[1]
-mr, mp, at, am, ae, asg, mt, mm, mi, ms = map(float, sys.argv[2:])
+mr, mp, at, am, ae, asg, mt, mm, mi, ms, ad = map(float, sys.argv[2:])
 print(f"clip {clip}, one core, medians per frame:")
 print(f"  MediaPipe-Python FaceMesh refine_landmarks=True (478 pts + iris): {mr:.2f} ms")
 print(f"  MediaPipe-Python FaceMesh, plain 468-point mesh:               {mp:.2f} ms")
 print(f"  liveface, attention mesh (default; trunk+heads {am:.2f} + eyes {ae:.2f} + signals {asg:.2f}): {at:.2f} ms")
 print(f"  liveface, mesh + iris models (mesh {mm:.2f} + iris {mi:.2f} + signals {ms:.2f}): {mt:.2f} ms")
 print(f"  ratio liveface / MediaPipe refine: {at / mr:.2f}x (mesh + iris: {mt / mr:.2f}x)")
+# An untracked frame runs the detector too: tracked median + the detector stage's median
+# (over the frames where it ran).
+print(f"  liveface untracked frame (tracked + detector {ad:.2f}): {at + ad:.2f} ms = {(at + ad) / mr:.2f}x MediaPipe's tracked frame")
 print(json.dumps({"clip": clip, "mediapipe_refine_ms": mr, "mediapipe_plain_ms": mp, "liveface_ms": at,
-                  "liveface_mesh_iris_ms": mt, "ratio": round(at / mr, 3), "ratio_mesh_iris": round(mt / mr, 3)}))
+                  "liveface_mesh_iris_ms": mt, "ratio": round(at / mr, 3), "ratio_mesh_iris": round(mt / mr, 3),
+                  "liveface_untracked_ms": round(at + ad, 3), "ratio_untracked": round((at + ad) / mr, 3)}))
 PY
