@@ -248,7 +248,7 @@ impl Tracker {
 
     /// Both eyes for the face the mesh just ran on.
     fn run_eyes(&mut self, frame: &FrameRef, lm: &[[f32; 3]]) -> Result<[EyePoints; 2]> {
-        self.eyes.run(&self.models, frame, &self.mesh, lm)
+        self.eyes.run(&self.models, frame, &mut self.mesh, lm)
     }
 
     /// Benchmark hook: the mesh stage alone on `roi` (upright pixels). Returns the
@@ -261,7 +261,8 @@ impl Tracker {
     }
 
     /// Benchmark hook: the eye stage alone (both eyes) for the face the last
-    /// [`Tracker::stage_mesh`] ran on, from its upright landmarks.
+    /// [`Tracker::stage_mesh`] ran on, from its upright landmarks (with the attention mesh
+    /// the eyes come from that pass and can be taken once).
     #[doc(hidden)]
     pub fn stage_iris(&mut self, frame: &FrameRef, landmarks: &[[f32; 3]]) -> Result<()> {
         if landmarks.len() != 468 {

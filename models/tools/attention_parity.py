@@ -22,24 +22,12 @@ mesh 0.002 px, eyes 0.002 px, irises 0.003 px (worst frame 0.033), lips 0.002 px
 frame 0.010).
 """
 import math
+import os
 import sys
 
 import numpy as np
 
-EYE_R = [33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173, 130, 25, 110, 24, 23, 22, 26,
-         112, 243, 247, 30, 29, 27, 28, 56, 190, 226, 31, 228, 229, 230, 231, 232, 233, 244, 113, 225, 224, 223, 222,
-         221, 189, 35, 124, 46, 53, 52, 65, 143, 111, 117, 118, 119, 120, 121, 128, 245, 156, 70, 63, 105, 66, 107, 55,
-         193]
-EYE_L = [263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398, 359, 255, 339, 254, 253, 252,
-         256, 341, 463, 467, 260, 259, 257, 258, 286, 414, 446, 261, 448, 449, 450, 451, 452, 453, 464, 342, 445, 444,
-         443, 442, 441, 413, 265, 353, 276, 283, 282, 295, 372, 340, 346, 347, 348, 349, 350, 357, 465, 383, 300, 293,
-         334, 296, 336, 285, 417]
-LIPS = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409, 78, 95, 88, 178, 87,
-        14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415, 76, 77, 90, 180, 85, 16, 315, 404, 320,
-        307, 306, 184, 74, 73, 72, 11, 302, 303, 304, 408, 62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292, 183, 42,
-        41, 38, 12, 268, 271, 272, 407]
-REGIONS = {"lips": (61, 291, LIPS), "left_eye": (33, 133, EYE_R), "right_eye": (362, 263, EYE_L)}
-
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 def dump(clip, out, n):
     import cv2
@@ -79,39 +67,13 @@ def dump(clip, out, n):
     print(f"{len(crops)} crops from {clip}")
 
 
-def matrix(L, left, right, subset, out=16, scale=1.5):
-    """Landmarks2TransformMatrix v2 (MediaPipe's definition), 2x2 + translation."""
-    rot = -math.atan2(L[right, 1] - L[left, 1], L[right, 0] - L[left, 0])
-    c, s = math.cos(rot), math.sin(rot)
-    R = np.array([[c, -s], [s, c]])
-    Q = L[subset] @ R.T
-    lo, hi = Q.min(0), Q.max(0)
-    centre = R.T @ ((lo + hi) / 2)
-    A = R.T @ np.diag(scale * (hi - lo) / out)
-    return A, centre - A @ np.array([out / 2, out / 2])
-
-
-def bilinear(F, A, t, out=16):
-    C, H, W = F.shape
-    res = np.zeros((C, out, out), np.float32)
-    for v in range(out):
-        for u in range(out):
-            x, y = A @ np.array([u + 0.5, v + 0.5]) + t - 0.5
-            if x < 0 or y < 0 or x > W - 1 or y > H - 1:
-                continue
-            x0, y0 = int(math.floor(x)), int(math.floor(y))
-            fx, fy = x - x0, y - y0
-
-            def rd(yy, xx):
-                return F[:, yy, xx] if yy < H and xx < W else 0.0
-
-            res[:, v, u] = fy * ((1 - fx) * rd(y0 + 1, x0) + fx * rd(y0 + 1, x0 + 1)) + \
-                (1 - fy) * ((1 - fx) * rd(y0, x0) + fx * rd(y0, x0 + 1))
-    return res
-
-
 def check(npz, models):
     import onnxruntime as ort
+
+    # The numpy version of MediaPipe's three operations that the golden test's reference
+    # uses (tests/golden/gen_golden.py), and the region options.
+    sys.path.insert(0, os.path.join(ROOT, "tests", "golden"))
+    from gen_golden import ATT_REGIONS, EYE_L, EYE_R, LIPS, att_bilinear, att_matrix
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = 1
@@ -126,14 +88,15 @@ def check(npz, models):
         mesh = mesh.reshape(468, 3).astype(np.float64)
         L = mesh[:, :2] * 0.25
         mats, feeds = {}, {}
-        for name, (a, b, subset) in REGIONS.items():
-            mats[name] = matrix(L, a, b, subset)
-            feeds[name + "_crop"] = bilinear(feat[0].astype(np.float64), *mats[name])[None]
+        for name, (a, b, subset) in ATT_REGIONS.items():
+            mats[name] = att_matrix(L, a, b, subset)
+            feeds[name + "_crop"] = att_bilinear(feat[0].astype(np.float64), mats[name])[None].astype(np.float32)
         outs = dict(zip([o.name for o in heads.get_outputs()], heads.run(None, feeds)))
 
         def back(name, region):
-            A, t = mats[region]
-            return outs[name][0].astype(np.float64) @ A.T + 4 * t
+            # TransformLandmarks after the model's constant scaling (translation x 4).
+            M = mats[region]
+            return outs[name][0].astype(np.float64) @ M[:2, :2].T + 4 * M[:2, 3]
 
         err = lambda p, q: float(np.abs(p - q).max(axis=1).mean())
         errs["mesh"].append(err(mesh[plain, :2], tg[plain]))

@@ -180,9 +180,7 @@ pub(crate) struct Mesh {
     flag: [f32; 1],
     /// The attention trunk's feature map (empty until it runs).
     features: Vec<f32>,
-    /// The last crop's crop-to-upright transform.
-    crop: Affine,
-    /// The attention heads and the eyes they found on the last face.
+    /// The attention heads, and the eyes they found in the last pass (taken by [`Eyes`]).
     heads: attention::Heads,
     eyes: Option<[EyePoints; 2]>,
 }
@@ -194,7 +192,6 @@ impl Default for Mesh {
             out: vec![0.0; 1404],
             flag: [0.0],
             features: Vec::new(),
-            crop: Affine::IDENTITY,
             heads: attention::Heads::default(),
             eyes: None,
         }
@@ -217,7 +214,6 @@ impl Mesh {
                 self.eyes = Some(self.heads.run(heads, &self.features, &mut self.out, &m)?);
             }
         }
-        self.crop = m;
         let k = m.scale();
         lm.clear();
         lm.extend(self.out.chunks_exact(3).map(|p| {
@@ -243,9 +239,15 @@ pub(crate) struct Eyes {
 impl Eyes {
     /// Both eyes (subject's right, then left) for the face `mesh` just ran on; `lm` are
     /// its upright landmarks.
-    pub fn run(&mut self, models: &Models, frame: &FrameRef, mesh: &Mesh, lm: &[[f32; 3]]) -> Result<[EyePoints; 2]> {
+    pub fn run(
+        &mut self,
+        models: &Models,
+        frame: &FrameRef,
+        mesh: &mut Mesh,
+        lm: &[[f32; 3]],
+    ) -> Result<[EyePoints; 2]> {
         match &models.landmarks {
-            Landmarker::Attention { .. } => mesh.eyes.clone().ok_or_else(|| {
+            Landmarker::Attention { .. } => mesh.eyes.take().ok_or_else(|| {
                 Error::new(ErrorKind::Inference, "the attention eyes come from a mesh pass; none ran on this frame")
             }),
             Landmarker::MeshIris { iris, .. } => {

@@ -166,7 +166,21 @@ def run_case(img, det, mesh, iris, att):
 
 # The attention mesh: trunk + MediaPipe's custom ops in numpy (version 2 of each, as
 # mediapipe/util/tflite/operations defines them) + heads.
-ATT_REGIONS = None  # filled from the model's lists below
+# Region options of face_landmark_with_attention (the heads' input order): rotation
+# landmarks and the subset whose box sets the crop.
+EYE_R = [33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173, 130, 25, 110, 24, 23, 22,
+         26, 112, 243, 247, 30, 29, 27, 28, 56, 190, 226, 31, 228, 229, 230, 231, 232, 233, 244, 113, 225, 224, 223,
+         222, 221, 189, 35, 124, 46, 53, 52, 65, 143, 111, 117, 118, 119, 120, 121, 128, 245, 156, 70, 63, 105, 66,
+         107, 55, 193]
+EYE_L = [263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398, 359, 255, 339, 254, 253,
+         252, 256, 341, 463, 467, 260, 259, 257, 258, 286, 414, 446, 261, 448, 449, 450, 451, 452, 453, 464, 342, 445,
+         444, 443, 442, 441, 413, 265, 353, 276, 283, 282, 295, 372, 340, 346, 347, 348, 349, 350, 357, 465, 383, 300,
+         293, 334, 296, 336, 285, 417]
+LIPS = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409, 78, 95, 88, 178,
+        87, 14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415, 76, 77, 90, 180, 85, 16, 315, 404,
+        320, 307, 306, 184, 74, 73, 72, 11, 302, 303, 304, 408, 62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292, 183,
+        42, 41, 38, 12, 268, 271, 272, 407]
+ATT_REGIONS = {"lips": (61, 291, LIPS), "left_eye": (33, 133, EYE_R), "right_eye": (362, 263, EYE_L)}
 
 
 def att_matrix(L, left, right, subset, out=16, scale=1.5):
@@ -260,22 +274,7 @@ def to_buffer(points, rot, buf_w, buf_h):
 
 def main():
     det, mesh, iris = session("blazeface_short_128.onnx"), session("face_landmark_468.onnx"), session("iris_landmark_64.onnx")
-    # Region options of face_landmark_with_attention (the heads' input order): rotation
-    # landmarks and the subset whose box sets the crop.
-    eye_r = [33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173, 130, 25, 110, 24, 23, 22,
-             26, 112, 243, 247, 30, 29, 27, 28, 56, 190, 226, 31, 228, 229, 230, 231, 232, 233, 244, 113, 225, 224, 223,
-             222, 221, 189, 35, 124, 46, 53, 52, 65, 143, 111, 117, 118, 119, 120, 121, 128, 245, 156, 70, 63, 105, 66,
-             107, 55, 193]
-    eye_l = [263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398, 359, 255, 339, 254, 253,
-             252, 256, 341, 463, 467, 260, 259, 257, 258, 286, 414, 446, 261, 448, 449, 450, 451, 452, 453, 464, 342, 445,
-             444, 443, 442, 441, 413, 265, 353, 276, 283, 282, 295, 372, 340, 346, 347, 348, 349, 350, 357, 465, 383, 300,
-             293, 334, 296, 336, 285, 417]
-    lips = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409, 78, 95, 88, 178,
-            87, 14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415, 76, 77, 90, 180, 85, 16, 315, 404,
-            320, 307, 306, 184, 74, 73, 72, 11, 302, 303, 304, 408, 62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292, 183,
-            42, 41, 38, 12, 268, 271, 272, 407]
-    regions = {"lips": (61, 291, lips), "left_eye": (33, 133, eye_r), "right_eye": (362, 263, eye_l)}
-    att = (session("face_attention_trunk.onnx"), session("face_attention_heads.onnx"), regions)
+    att = (session("face_attention_trunk.onnx"), session("face_attention_heads.onnx"), ATT_REGIONS)
     base = np.asarray(Image.open(os.path.join(ROOT, "assets", "astronaut.png")).convert("RGB"), np.float64)
     cases = []
     # (name, buffer image, rotation to upright in degrees cw)
