@@ -8,7 +8,7 @@ use crate::frame::FrameRef;
 use crate::models::detect::Detection;
 use crate::models::infer::{LoadOptions, ModelBytes, ModelKind, RuntimeInfo, PASSIVE_SPECS};
 use crate::models::passive::{FaceBox, PassiveScore};
-use crate::models::{Detector, LandmarkModel, ModelSources, Models};
+use crate::models::{Detector, LandmarkModel, Landmarker, ModelSources, Models};
 use crate::track::{Tracker, TrackerConfig};
 
 /// Loaded face models. Cheap to clone (shared), `Send + Sync`.
@@ -222,6 +222,18 @@ impl Engine {
     /// Whether the anti-spoof models are loaded.
     pub fn has_antispoof(&self) -> bool {
         self.models.passive.is_some()
+    }
+
+    /// sha256 of the models tracking runs (the detector, then the landmark pair in use).
+    /// Anything derived from tracking output, such as a cache of per-frame signals, is
+    /// only valid for the same three files.
+    pub fn tracking_identity(&self) -> [String; 3] {
+        let m = &self.models;
+        let (a, b) = match &m.landmarks {
+            Landmarker::Attention { trunk, heads } => (trunk, heads),
+            Landmarker::MeshIris { mesh, iris } => (mesh, iris),
+        };
+        [m.detector.sha256.clone(), a.sha256.clone(), b.sha256.clone()]
     }
 
     /// sha256 of the loaded anti-spoof files and whether they are the pinned release.

@@ -297,6 +297,51 @@ fn eval_reports_precision_recall_and_f1() {
     assert_eq!(l[1]["overall"]["recall"], 0.0);
 }
 
+/// A signals cache made by other models (here: a forged one whose eyes close twice) is
+/// not read: the clip is tracked again and the cache rewritten for the models in use.
+#[cfg(feature = "video")]
+#[test]
+fn eval_tracks_again_when_the_signals_cache_is_from_other_models() {
+    let clip = still_clip(1);
+    let dir = clip.parent().unwrap().join("signals-cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    let labels = dir.join("labels.csv");
+    std::fs::write(&labels, "clip,start_s,end_s\nstill,0.2,0.3\n").unwrap();
+    let mut forged = String::from("# liveface signals v1 tracking a,b,c\nt_us,face,eye_r,eye_l,mouth,yaw,pitch\n");
+    for i in 0..25 {
+        let eye = if (5..8).contains(&i) { 0.05 } else { 0.3 };
+        forged += &format!("{},1,{eye},{eye},0.1,0,0\n", i * 40_000);
+    }
+    let cache = dir.join("still.signals.csv");
+    std::fs::write(&cache, &forged).unwrap();
+    let out = liveface()
+        .args(["eval", "blink", "--labels"])
+        .arg(&labels)
+        .arg("--signals")
+        .arg(&dir)
+        .arg(&clip)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tracking again"));
+    let l = lines(&out.stdout);
+    assert_eq!(l[0]["tp"].as_u64(), Some(0), "the forged blink was read from a stale cache");
+    let rewritten = std::fs::read_to_string(&cache).unwrap();
+    let first = rewritten.lines().next().unwrap();
+    assert!(first.starts_with("# liveface signals v") && !first.ends_with("a,b,c"), "{first}");
+    // Read back: the second run uses the cache and scores the same.
+    let again = liveface()
+        .args(["eval", "blink", "--labels"])
+        .arg(&labels)
+        .arg("--signals")
+        .arg(&dir)
+        .arg(&clip)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("tracking again"));
+    assert_eq!(lines(&again.stdout)[0], l[0]);
+}
+
 fn shared_models() -> Option<std::path::PathBuf> {
     common::antispoof_dir()
 }

@@ -8,7 +8,9 @@
 //! floor and `k` times that noise, with each eye dropping at least a share of it (both
 //! eyes agree), quickly (the lids fall within a bounded time from an open frame: a slow
 //! lowering of the gaze is not a blink), and only after the eyes have been seen open. It
-//! ends when the eyes are back near the level or half-way back from the deepest point.
+//! ends when the eyes are back near the level or half-way back from the deepest point;
+//! lids closing again within 100 ms, before the eyes were clearly open and no deeper than
+//! that blink went, continue it (one eye's jitter behind glasses splits no blink).
 //! So a shallow blinker with a steady signal gets a low threshold, an expressive face or a
 //! noisy low-frame-rate camera a higher one, and a single partially closed frame at 6 fps
 //! is enough when it stands out of the noise.
@@ -49,6 +51,9 @@ struct Closure {
     depth: f32,
     /// The open levels when it began.
     level: [f32; 2],
+    /// The lids closed again before the eyes were seen clearly open after the previous
+    /// blink: the same blink, already reported.
+    continued: bool,
 }
 
 /// Causal blink detector over per-eye openness.
@@ -66,10 +71,18 @@ pub(crate) struct BlinkDetector {
     closure: Option<Closure>,
     /// End and depth of the last blink.
     last_blink: Option<(i64, f32)>,
+    /// A clearly open frame was seen since the last blink ended.
+    reopened: bool,
 }
 
 /// A frame is clearly open when its drop is under this share of the threshold.
 const OPEN_SHARE: f32 = 0.75;
+
+/// Lids closing again this soon after a blink ended half-way back, before the eyes were
+/// clearly open, are the same blink: closing and reopening take longer than this (a real
+/// second blink needs the lids up and down again). At 7.5 fps the next frame is already
+/// later, so a double blink seen as closed-half-closed-closed still counts twice.
+const CONTINUE_MS: i64 = 100;
 
 /// Weight of the noise prior, in frames.
 const NOISE_PRIOR_FRAMES: f32 = 5.0;
@@ -89,6 +102,7 @@ impl BlinkDetector {
             prev_us: None,
             closure: None,
             last_blink: None,
+            reopened: true,
         }
     }
 
@@ -179,11 +193,17 @@ impl BlinkDetector {
                 // may already be half closed.
                 let quick = self.last_open_us.is_some_and(|o| t - o <= th.fall_ms * 1000 + dt);
                 if drop >= need && both && quick {
-                    self.closure = Some(Closure { start_us: t, depth: drop, level });
+                    // A blink ends half-way back from its deepest point; lids that close
+                    // again before the eyes were clearly open (a noisy signal, glasses)
+                    // are the same blink, not a second one.
+                    let continued =
+                        !self.reopened && self.last_blink.is_some_and(|(end, _)| t - end <= CONTINUE_MS * 1000);
+                    self.closure = Some(Closure { start_us: t, depth: drop, level, continued });
                 } else {
                     // Clearly open; the stream's first frame counts unless it is closed.
                     if drop < OPEN_SHARE * need || (dt == 0 && drop < need) {
                         self.last_open_us = Some(t);
+                        self.reopened = true;
                     }
                     if drop < need {
                         self.hist.push_back((t, eyes));
@@ -200,6 +220,14 @@ impl BlinkDetector {
                     self.closure = None;
                     self.hist.push_back((t, eyes));
                     self.last_open_us = Some(t);
+                    self.reopened = d < OPEN_SHARE * need;
+                    let first = self.last_blink.map_or(0.0, |(_, depth)| depth);
+                    if c.continued && c.depth <= first {
+                        // Part of the blink already reported (the lids went no deeper than
+                        // they did in it): extend it.
+                        self.last_blink = Some((t, first));
+                        return None;
+                    }
                     if t - c.start_us <= th.max_close_ms * 1000 {
                         self.last_blink = Some((t, c.depth));
                         return Some(Blink { start_us: c.start_us, end_us: t, depth: c.depth });

@@ -120,3 +120,44 @@ fn eyes_that_only_open_at_the_start_and_a_settling_lid_are_not_extra_blinks() {
     let b = run(ActionThresholds::default(), 33, &eyes);
     assert_eq!(b.len(), 1, "{b:?}");
 }
+
+#[test]
+fn one_eye_jittering_half_way_open_mid_blink_does_not_split_it() {
+    // 30 fps; the lids close for 8 frames, but one frame in the middle the left eye (a
+    // glasses reflection) reads nearly open, pulling the mean half-way back.
+    let blink =
+        [[0.2, 0.22], [0.11, 0.10], [0.18, 0.27], [0.18, 0.2], [0.2, 0.07], [0.2, 0.15], [0.25, 0.26], [0.29, 0.3]];
+    let mut eyes = open(60, 0.30, 0.01, 0);
+    eyes.extend(blink);
+    eyes.extend(open(40, 0.30, 0.01, 100));
+    let b = run(ActionThresholds::default(), 33, &eyes);
+    assert_eq!(b.len(), 1, "{b:?}");
+}
+
+#[test]
+fn a_double_blink_counts_twice() {
+    // The lids come back to 70% open between two blinks, and the second one goes deeper
+    // than the first: two blinks, even though the eyes were never clearly open between.
+    let double = [
+        [0.15, 0.18],
+        [0.06, 0.1],
+        [0.12, 0.16],
+        [0.2, 0.23],
+        [0.2, 0.24],
+        [0.15, 0.2],
+        [0.04, 0.03],
+        [0.1, 0.15],
+        [0.22, 0.25],
+        [0.29, 0.3],
+    ];
+    let mut eyes = open(60, 0.30, 0.01, 0);
+    eyes.extend(double);
+    eyes.extend(open(40, 0.30, 0.01, 100));
+    assert_eq!(run(ActionThresholds::default(), 40, &eyes).len(), 2);
+    // At 7.5 fps: closed, half open, closed again: the frames are too far apart for the
+    // second closure to be the same movement.
+    let mut eyes = open(20, 0.30, 0.01, 0);
+    eyes.extend([[0.08, 0.08], [0.2, 0.2], [0.1, 0.1], [0.29, 0.3]]);
+    eyes.extend(open(20, 0.30, 0.01, 100));
+    assert_eq!(run(ActionThresholds::default(), 133, &eyes).len(), 2);
+}

@@ -278,11 +278,26 @@ pub(crate) fn score(
 
 const TRACE_HEADER: &str = "t_us,face,eye_r,eye_l,mouth,yaw,pitch";
 
-/// The clip's per-frame signals, from the cache when it has them.
+/// Bump when the meaning of a cached signal changes (its formula, the tracker settings
+/// used here): older caches are then tracked again instead of being read.
+const SIGNALS_VERSION: u32 = 2;
+
+/// The first line of a signals cache: what produced it. A cache written by other models
+/// (say before the default landmark model changed) or another signal version is stale.
+fn cache_identity(engine: &Engine) -> String {
+    format!("# liveface signals v{SIGNALS_VERSION} tracking {}", engine.tracking_identity().join(","))
+}
+
+/// The clip's per-frame signals, from the cache when it has them and they were made by
+/// the same models and signal version.
 fn trace(engine: &Engine, clip: &Path, cache: Option<&Path>) -> anyhow::Result<Trace> {
     let cached = cache.map(|d| d.join(format!("{}.signals.csv", stem(clip))));
+    let identity = cache_identity(engine);
     if let Some(p) = cached.as_ref().filter(|p| p.is_file()) {
-        return read_trace(p);
+        if let Some(trace) = read_trace(p, &identity)? {
+            return Ok(trace);
+        }
+        eprintln!("{}: made by other models or an older signal version; tracking again", p.display());
     }
     let mut tracker = engine.tracker_with({
         let mut c = TrackerConfig::default();
@@ -300,7 +315,7 @@ fn trace(engine: &Engine, clip: &Path, cache: Option<&Path>) -> anyhow::Result<T
         if let Some(d) = p.parent() {
             std::fs::create_dir_all(d)?;
         }
-        let mut text = format!("{TRACE_HEADER}\n");
+        let mut text = format!("{identity}\n{TRACE_HEADER}\n");
         for (t, s) in &out {
             match s {
                 Some(s) => text += &format!("{t},1,{},{},{},{},{}\n", s.eyes[0], s.eyes[1], s.mouth, s.yaw, s.pitch),
@@ -312,15 +327,19 @@ fn trace(engine: &Engine, clip: &Path, cache: Option<&Path>) -> anyhow::Result<T
     Ok(out)
 }
 
-fn read_trace(p: &Path) -> anyhow::Result<Trace> {
+/// A cached trace; `None` when the cache was made by something else than `identity`.
+fn read_trace(p: &Path, identity: &str) -> anyhow::Result<Option<Trace>> {
     let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
     let mut lines = text.lines();
+    if lines.next() != Some(identity) {
+        return Ok(None);
+    }
     if lines.next() != Some(TRACE_HEADER) {
         bail!("{}: not a signals cache (expected header {TRACE_HEADER})", p.display());
     }
     let mut out = Trace::new();
     for (n, line) in lines.enumerate() {
-        let bad = || format!("{}:{}: bad signals line {line:?}", p.display(), n + 2);
+        let bad = || format!("{}:{}: bad signals line {line:?}", p.display(), n + 3);
         let f: Vec<&str> = line.split(',').collect();
         if f.len() != 7 {
             bail!(bad());
@@ -335,5 +354,5 @@ fn read_trace(p: &Path) -> anyhow::Result<Trace> {
         let s = Signals { t_us: t, eye: (eyes[0] + eyes[1]) / 2.0, eyes, mouth: v(4)?, yaw: v(5)?, pitch: v(6)? };
         out.push((t, Some(s)));
     }
-    Ok(out)
+    Ok(Some(out))
 }
