@@ -224,6 +224,14 @@ impl Engine {
         self.models.passive.is_some()
     }
 
+    /// A streaming voice detector (Silero VAD, embedded; loaded with the first call).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Model`] if the model does not load.
+    pub fn voice_detector(&self) -> Result<crate::audio::VoiceDetector> {
+        crate::audio::VoiceDetector::new(self.models.clone())
+    }
+
     /// sha256 of the models tracking runs (the detector, then the landmark pair in use).
     /// Anything derived from tracking output, such as a cache of per-frame signals, is
     /// only valid for the same three files.

@@ -48,6 +48,7 @@
 //! - `camera`: camera capture through nokhwa (`source::Camera`).
 #![deny(missing_docs)]
 
+pub mod audio;
 pub mod checks;
 pub mod codes;
 mod crypto;

@@ -71,6 +71,12 @@ fn manifest_matches_the_model_files() {
         assert_eq!(m["license"].as_str().unwrap(), "Apache-2.0");
     }
     assert!(common::root().join("models/LICENSE.mediapipe").is_file());
+    // The voice activity model, taken as published from its wheel.
+    let vad = manifest["vad"].as_table().unwrap();
+    let file = vad["file"].as_str().unwrap();
+    assert_eq!(sha256(&common::read(&common::root().join("models").join(file))), vad["sha256"].as_str().unwrap());
+    assert_eq!(vad["license"].as_str().unwrap(), "MIT");
+    assert!(common::root().join("models").join(vad["license_file"].as_str().unwrap()).is_file());
 }
 
 fn sha256(bytes: &[u8]) -> String {

@@ -67,7 +67,7 @@ impl ModelKind {
 pub(crate) struct ModelSpec {
     pub file: &'static str,
     pub sha256: &'static str,
-    pub inputs: &'static [(&'static str, [i64; 4])],
+    pub inputs: &'static [(&'static str, &'static [i64])],
     pub outputs: &'static [(&'static str, &'static [i64])],
     pub embedded: &'static [u8],
     /// Rewrite PRelu nodes at load time ([`super::onnx_rewrite::split_prelu`]).
@@ -78,7 +78,7 @@ pub(crate) static SPECS: [ModelSpec; 5] = [
     ModelSpec {
         file: "blazeface_short_128.onnx",
         sha256: "6952660e4d3faca8c4d446f3103aff5f9ed0c1c5cadf969d3aa8cc6faaad3773",
-        inputs: &[("input", [1, 128, 128, 3])],
+        inputs: &[("input", &[1, 128, 128, 3])],
         outputs: &[("regressors", &[1, 896, 16]), ("classificators", &[1, 896, 1])],
         split_prelu: false,
         embedded: include_bytes!("../../models/blazeface_short_128.onnx"),
@@ -86,7 +86,7 @@ pub(crate) static SPECS: [ModelSpec; 5] = [
     ModelSpec {
         file: "face_landmark_468.onnx",
         sha256: "0f60dd1bbb0ab69733b19875fbc7125815883003558cd23c32a32e5003918459",
-        inputs: &[("input", [1, 192, 192, 3])],
+        inputs: &[("input", &[1, 192, 192, 3])],
         outputs: &[("landmarks", &[1, 1, 1, 1404]), ("face_flag", &[1, 1, 1, 1])],
         split_prelu: false,
         embedded: include_bytes!("../../models/face_landmark_468.onnx"),
@@ -94,7 +94,7 @@ pub(crate) static SPECS: [ModelSpec; 5] = [
     ModelSpec {
         file: "iris_landmark_64.onnx",
         sha256: "b8d1734cc255d5410c5ed631824ee35cbed576757bd50b3a9e5c3d7b4f69c811",
-        inputs: &[("input", [1, 64, 64, 3])],
+        inputs: &[("input", &[1, 64, 64, 3])],
         outputs: &[("output_eyes_contours_and_brows", &[1, 213]), ("output_iris", &[1, 15])],
         split_prelu: false,
         embedded: include_bytes!("../../models/iris_landmark_64.onnx"),
@@ -102,7 +102,7 @@ pub(crate) static SPECS: [ModelSpec; 5] = [
     ModelSpec {
         file: "face_attention_trunk.onnx",
         sha256: "e3f6ed856eb648cf24011cf4fd645eb5dfc82671db485057de999138c80f2098",
-        inputs: &[("input", [1, 192, 192, 3])],
+        inputs: &[("input", &[1, 192, 192, 3])],
         outputs: &[("landmarks", &[1, 1, 1, 1404]), ("face_flag", &[1, 1, 1, 1]), ("features", &[1, 32, 48, 48])],
         split_prelu: false,
         embedded: include_bytes!("../../models/face_attention_trunk.onnx"),
@@ -111,9 +111,9 @@ pub(crate) static SPECS: [ModelSpec; 5] = [
         file: "face_attention_heads.onnx",
         sha256: "fb41c2fe7f4efdea45d9e0a9a252d415515b1318ab9347df3b0e91ff9fc4ab7e",
         inputs: &[
-            ("lips_crop", [1, 32, 16, 16]),
-            ("left_eye_crop", [1, 32, 16, 16]),
-            ("right_eye_crop", [1, 32, 16, 16]),
+            ("lips_crop", &[1, 32, 16, 16]),
+            ("left_eye_crop", &[1, 32, 16, 16]),
+            ("right_eye_crop", &[1, 32, 16, 16]),
         ],
         outputs: &[
             ("lips", &[1, 80, 2]),
@@ -133,7 +133,7 @@ pub(crate) static PASSIVE_SPECS: [ModelSpec; 2] = [
     ModelSpec {
         file: "minifasnet_v2_80x80_s2.7.onnx",
         sha256: "f96e2f90ae2fd219547a5a81811db6c0af252a9672a614fc4e4158cf109fbbfc",
-        inputs: &[("input", [-1, 80, 80, 3])],
+        inputs: &[("input", &[-1, 80, 80, 3])],
         outputs: &[("probs", &[-1, 3])],
         embedded: &[],
         split_prelu: true,
@@ -141,12 +141,24 @@ pub(crate) static PASSIVE_SPECS: [ModelSpec; 2] = [
     ModelSpec {
         file: "minifasnet_v1se_80x80_s4.0.onnx",
         sha256: "9f80616e7d63a1680eb4512ff895cd164d44451570961da27aa6f6d4accf588f",
-        inputs: &[("input", [-1, 80, 80, 3])],
+        inputs: &[("input", &[-1, 80, 80, 3])],
         outputs: &[("probs", &[-1, 3])],
         embedded: &[],
         split_prelu: true,
     },
 ];
+
+/// Silero VAD 6.0.0, the 16 kHz ONNX export (`silero_vad_16k_op15.onnx` from the PyPI
+/// `silero-vad` wheel, MIT). Streaming: 512 new samples with the previous 64 in front,
+/// the recurrent state in and out; one speech probability per 32 ms.
+pub(crate) static VAD_SPEC: ModelSpec = ModelSpec {
+    file: "silero_vad_16k_op15.onnx",
+    sha256: "794ed8a51d4f37faf0555383aa34dbaeeb83e3031a1df1e0351c457e1142bd3e",
+    inputs: &[("input", &[1, 576]), ("state", &[2, 1, 128]), ("sr", &[])],
+    outputs: &[("output", &[1, 1]), ("stateN", &[2, 1, 128])],
+    embedded: include_bytes!("../../models/silero_vad_16k_op15.onnx"),
+    split_prelu: false,
+};
 
 /// Which ONNX Runtime library was loaded.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -399,6 +411,11 @@ impl Model {
         self.run_all(inputs, 1, outs)
     }
 
+    /// The session, for models whose inputs are not all `f32` (the VAD's sample rate).
+    pub(crate) fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn run_all(&self, inputs: &[&[f32]], n: usize, outs: &mut [&mut [f32]]) -> Result<()> {
         let spec = self.spec;
         let kind = self.name;
@@ -410,7 +427,7 @@ impl Model {
         }
         let mut feed = Vec::with_capacity(inputs.len());
         for ((name, dims), data) in spec.inputs.iter().zip(inputs) {
-            let shape = dims.map(|d| if d < 0 { n } else { d as usize });
+            let shape: Vec<usize> = dims.iter().map(|&d| if d < 0 { n } else { d as usize }).collect();
             let tensor = TensorRef::from_array_view((shape, *data))
                 .map_err(|e| Error::new(ErrorKind::Inference, format!("{kind} input {name}: {e}")))?;
             feed.push((*name, tensor));

@@ -62,6 +62,8 @@ pub(crate) struct Models {
     pub passive: Option<PassiveModels>,
     pub anchors: Vec<[f32; 2]>,
     pub runtime: RuntimeInfo,
+    /// The voice activity model, loaded on first use (digit sessions only).
+    pub vad: std::sync::OnceLock<Model>,
 }
 
 /// Where each model comes from and how to load it.
@@ -103,7 +105,27 @@ impl Models {
                 Some(models)
             }
         };
-        Ok(Models { detector, landmarks, passive, anchors: detect::anchors(), runtime })
+        Ok(Models {
+            detector,
+            landmarks,
+            passive,
+            anchors: detect::anchors(),
+            runtime,
+            vad: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The voice activity model, loading it (embedded, sha256-checked) on first use.
+    pub fn vad(&self) -> Result<&Model> {
+        if let Some(m) = self.vad.get() {
+            return Ok(m);
+        }
+        let opts = LoadOptions { runtime: Some(&self.runtime.path), intra_threads: 1, verify_sha256: true };
+        let (m, _) =
+            load_spec(&infer::VAD_SPEC, "voice activity", "the embedded file is pinned", &ModelBytes::Embedded, &opts)?;
+        // Another thread may have loaded it meanwhile: either copy serves.
+        let _ = self.vad.set(m);
+        self.vad.get().ok_or_else(|| Error::new(ErrorKind::Model, "voice activity model did not load"))
     }
 
     /// Anti-spoof scores of the given faces (upright boxes in the reference convention),

@@ -1,0 +1,6 @@
+//! Audio for the digit (LIP) mode: voice activity from a pinned model and the speech
+//! envelope the lips are compared with.
+
+pub mod vad;
+
+pub use vad::{VoiceDetector, VAD_CHUNK, VAD_RATE};

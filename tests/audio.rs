@@ -1,0 +1,83 @@
+//! Voice activity (Silero VAD through ONNX Runtime) on committed fixtures: speech
+//! synthesised with espeak-ng (assets/audio/README.md says how) against noise and music
+//! that an energy gate would take for a voice.
+
+mod common;
+
+use liveface::video::extract_audio;
+
+fn probabilities(samples: &[f32]) -> Vec<f32> {
+    let engine = common::engine();
+    let mut vad = engine.voice_detector().unwrap();
+    // Pushed in uneven pieces, as an app's audio callbacks deliver them.
+    for piece in samples.chunks(700) {
+        vad.push(piece).unwrap();
+    }
+    vad.probabilities().to_vec()
+}
+
+fn speech_share(p: &[f32]) -> f32 {
+    p.iter().filter(|v| **v > 0.5).count() as f32 / p.len().max(1) as f32
+}
+
+/// Deterministic white noise.
+fn noise(n: usize, amp: f32) -> Vec<f32> {
+    let mut x: u32 = 12345;
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            amp * ((x >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0)
+        })
+        .collect()
+}
+
+/// A chord of three notes with harmonics, swelling twice a second (music, not speech).
+fn music(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| {
+            let t = i as f32 / 16_000.0;
+            let swell = 0.6 + 0.4 * (std::f32::consts::TAU * 2.0 * t).sin();
+            let note =
+                |f: f32| (1..=4).map(|h| (std::f32::consts::TAU * f * h as f32 * t).sin() / h as f32).sum::<f32>();
+            0.12 * swell * (note(220.0) + note(277.2) + note(329.6))
+        })
+        .collect()
+}
+
+#[test]
+fn speech_is_voice_and_noise_or_music_at_the_same_level_is_not() {
+    for lang in ["en", "cmn"] {
+        let clip = extract_audio(&common::asset(&format!("audio/espeak_7294_{lang}.wav"))).unwrap().unwrap();
+        assert_eq!(clip.sample_rate, 16_000);
+        let p = probabilities(&clip.samples);
+        assert_eq!(p.len(), clip.samples.len() / 512);
+        let share = speech_share(&p);
+        // The digits take most of the file; espeak leaves short pauses between them.
+        assert!(share > 0.4, "{lang}: speech in {share:.2} of the chunks: {p:?}");
+        let rms = (clip.samples.iter().map(|v| v * v).sum::<f32>() / clip.samples.len() as f32).sqrt();
+        // Noise and music as loud as the speech: an energy gate would say "voice" on all.
+        let n = noise(clip.samples.len(), rms * 3f32.sqrt());
+        let m = music(clip.samples.len());
+        for (what, x) in [("noise", n), ("music", m)] {
+            let q = probabilities(&x);
+            assert!(
+                speech_share(&q) < 0.05,
+                "{lang}: {what} taken for speech in {:.2} of the chunks",
+                speech_share(&q)
+            );
+        }
+    }
+}
+
+#[test]
+fn silence_is_not_voice_and_bad_samples_are_refused() {
+    let p = probabilities(&vec![0.0; 16_000]);
+    assert_eq!(p.len(), 31);
+    assert!(p.iter().all(|v| *v < 0.1), "{p:?}");
+    let engine = common::engine();
+    let mut vad = engine.voice_detector().unwrap();
+    let err = vad.push(&[0.0, f32::NAN]).unwrap_err();
+    assert_eq!(err.kind(), liveface::ErrorKind::Config);
+    // The stream goes on after a refused push.
+    assert_eq!(vad.push(&[0.0; 1024]).unwrap().len(), 2);
+}
