@@ -61,6 +61,22 @@ pub enum Reason {
     LightWholeFrame,
     /// Light mode: the face responds like a flat surface (a photo or screen held up).
     LightFlatSurface,
+    /// Digit mode: no voice heard.
+    LipVoiceDetect,
+    /// Digit mode: the voice is too quiet.
+    LipVoiceLow,
+    /// Digit mode: the speech is too short or too long for a 4-digit code.
+    LipSizeError,
+    /// Digit mode: the mouth was not in view while the voice sounded.
+    LipFaceIncomplete,
+    /// Digit mode: the lips barely moved while the voice sounded.
+    LipMoveSmall,
+    /// Digit mode: the voice follows the lips, but too early or too late (a voice
+    /// shifted against the video). No API code.
+    LipOutOfSync,
+    /// Digit mode: the voice does not follow these lips at any offset (someone else's
+    /// voice). No API code.
+    LipVoiceNotFromFace,
 }
 
 impl Reason {
@@ -86,6 +102,12 @@ impl Reason {
                 FailedOperation::LivessDetectFake
             }
             Reason::LightFlatSurface => FailedOperation::SilentPictureLiveFail,
+            Reason::LipVoiceDetect => FailedOperation::LipVoiceDetect,
+            Reason::LipVoiceLow => FailedOperation::LipVoiceLow,
+            Reason::LipSizeError => FailedOperation::LipSizeError,
+            Reason::LipFaceIncomplete => FailedOperation::LipFaceIncomplete,
+            Reason::LipMoveSmall => FailedOperation::LipMoveSmall,
+            Reason::LipOutOfSync | Reason::LipVoiceNotFromFace => return None,
             Reason::FaceChanged | Reason::TimestampsNotIncreasing | Reason::EngineError => return None,
         })
     }
@@ -120,6 +142,13 @@ impl Reason {
             Reason::LightWrongSequence => ("反光颜色序列不符", "the reflected colours are not the ones shown"),
             Reason::LightWholeFrame => ("整个画面随颜色变化", "the whole picture changes colour, not the face"),
             Reason::LightFlatSurface => ("疑似平面翻拍", "the face reflects light like a flat surface"),
+            Reason::LipVoiceDetect => ("未检测到声音", "no voice heard"),
+            Reason::LipVoiceLow => ("视频声音太小", "the voice is too quiet"),
+            Reason::LipSizeError => ("读数时长不合适", "the reading is too short or too long for four digits"),
+            Reason::LipFaceIncomplete => ("脸部未完整露出", "the mouth was not in view while speaking"),
+            Reason::LipMoveSmall => ("嘴唇动作幅度过小", "the lips barely moved while the voice sounded"),
+            Reason::LipOutOfSync => ("声音与口型不同步", "the voice is not in step with the lips"),
+            Reason::LipVoiceNotFromFace => ("声音与口型不匹配", "the voice does not follow these lips"),
         }
     }
 
@@ -182,6 +211,8 @@ pub enum Prompt {
     ShakeHead,
     /// Light mode: keep looking at the screen while it changes colour.
     LookAtScreen,
+    /// Digit mode: read the digits on the screen aloud.
+    ReadDigits,
 }
 
 impl Prompt {
@@ -203,6 +234,7 @@ impl Prompt {
             Prompt::Nod => ("请点头", "nod"),
             Prompt::ShakeHead => ("请左右转头", "turn your head left or right"),
             Prompt::LookAtScreen => ("请保持不动，注视屏幕", "hold still and look at the screen"),
+            Prompt::ReadDigits => ("请用正常语速读出屏幕上的数字", "read the digits on the screen aloud"),
         }
     }
 

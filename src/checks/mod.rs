@@ -16,6 +16,7 @@ mod blink_tests;
 pub mod cues;
 pub mod events;
 pub mod light;
+pub mod lip;
 pub mod passive;
 pub mod silent;
 
@@ -26,6 +27,7 @@ use serde::Serialize;
 pub use action_check::{ActionCheck, ActionReport, StepResult};
 pub use events::{Event, EventKind, Prompt, Reason};
 pub use light::LightCheck;
+pub use lip::LipCheck;
 pub use silent::SilentCheck;
 
 use crate::error::Result;
@@ -44,6 +46,8 @@ pub enum CheckKind {
     Silent,
     /// The screen's colour sequence reflected by the face.
     Light,
+    /// A 4-digit code read aloud: voice, and lips in step with it.
+    Lip,
 }
 
 /// A check's state after a frame.
@@ -68,9 +72,11 @@ pub enum CheckReport {
     Silent(Option<silent::SilentReport>),
     /// The light decision and its components (`None` when it never decided).
     Light(Option<light::LightReport>),
+    /// The digit decision and its components (`None` when it never decided).
+    Lip(Option<lip::LipReport>),
 }
 
-/// Audio on the frames' clock (for checks that listen, e.g. a future digit mode).
+/// Audio on the frames' clock (for checks that listen: the digit mode).
 #[derive(Debug, Clone, Copy)]
 pub struct AudioChunk<'a> {
     /// Mono samples, -1..1.

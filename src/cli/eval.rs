@@ -25,6 +25,9 @@ enum EvalKind {
     Spoof,
     /// Light mode on simulated sessions rendered onto `--clips` (bona fide and attacks).
     Light,
+    /// Digit (LIP) mode on real talking `--clips` and attacks built from them (shifted,
+    /// dubbed, still, mute, frozen), plus `--manifest` files (`file,label`).
+    Lip,
 }
 
 #[derive(clap::Args)]
@@ -123,6 +126,16 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
             let engine = engine_with(a.antispoof_models.as_deref(), a.allow_unpinned_models, a.landmark_model)?;
             return super::spoof::eval(&engine, &a.manifest, a.out.as_deref());
         }
+        #[cfg(feature = "video")]
+        EvalKind::Lip => {
+            return super::lip::eval(super::lip::EvalLipArgs {
+                clips: a.light_clips,
+                manifest: a.manifest,
+                out: a.out.context("eval lip needs --out DIR")?,
+            });
+        }
+        #[cfg(not(feature = "video"))]
+        EvalKind::Lip => bail!("eval lip needs the `video` feature (audio decoding)"),
         EvalKind::Light => {
             if a.light_clips.is_empty() {
                 bail!("eval light needs --clips");

@@ -6,6 +6,8 @@ pub mod api;
 pub mod bench;
 pub mod eval;
 pub mod light;
+#[cfg(feature = "video")]
+pub mod lip;
 pub mod lopo;
 pub mod session;
 pub mod spoof;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use liveface::checks::light::{LightChallenge, LightChallengeConfig};
-use liveface::checks::DisplayAck;
+use liveface::checks::{AudioChunk, DisplayAck};
 use liveface::package::RequestTarget;
 use liveface::source::OwnedFrame;
 use liveface::{Mode, Outcome, Session, SessionConfig};
@@ -26,6 +26,8 @@ pub enum ModeArg {
     Light,
     /// A blink, then the light sequence.
     Flash,
+    /// Read a 4-digit code aloud (`--code`): voice, lips in step with it.
+    Lip,
 }
 
 impl From<ModeArg> for Mode {
@@ -35,6 +37,7 @@ impl From<ModeArg> for Mode {
             ModeArg::Silent => Mode::Silent,
             ModeArg::Light => Mode::Light,
             ModeArg::Flash => Mode::Flash,
+            ModeArg::Lip => Mode::Lip,
         }
     }
 }
@@ -69,6 +72,9 @@ pub struct SessionArgs {
     /// random one, reported in the outcome).
     #[arg(long)]
     pub challenge: Option<String>,
+    /// Lip mode: the 4-digit code the person reads (the request's `ValidateData`).
+    #[arg(long)]
+    pub code: Option<String>,
 }
 
 impl SessionArgs {
@@ -84,6 +90,10 @@ impl SessionArgs {
             Mode::Silent => SessionConfig::silent().with_silent_ms(self.silent_ms),
             Mode::Light => SessionConfig::light(challenge()?),
             Mode::Flash => SessionConfig::flash(challenge()?),
+            Mode::Lip => match &self.code {
+                Some(code) => SessionConfig::lip(code),
+                None => anyhow::bail!("--mode lip needs --code (the 4 digits the person reads)"),
+            },
             _ => SessionConfig::action(liveface::parse_actions(&self.actions)?),
         };
         Ok(c.with_timeout_ms(self.timeout_ms))
@@ -122,6 +132,18 @@ pub struct PrecheckArgs {
 }
 
 /// Reads a display log: `index,from_ms,to_ms` rows (a header and `#` lines allowed).
+/// The clip's sound (rate, mono samples); `None` without an audio track (a digit
+/// session then fails with "no voice").
+#[cfg(feature = "video")]
+fn clip_audio(path: &Path) -> anyhow::Result<Option<(u32, Vec<f32>)>> {
+    Ok(liveface::video::extract_audio(path)?.map(|a| (a.sample_rate, a.samples)))
+}
+
+#[cfg(not(feature = "video"))]
+fn clip_audio(_: &Path) -> anyhow::Result<Option<(u32, Vec<f32>)>> {
+    anyhow::bail!("lip mode on a clip needs the `video` feature (audio decoding)")
+}
+
 fn read_displayed(path: &Path) -> anyhow::Result<Vec<(usize, i64, i64)>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut out = Vec::new();
@@ -221,6 +243,12 @@ pub fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let displayed = a.displayed.as_deref().map(read_displayed).transpose()?;
+    // Lip mode listens: the clip's own sound, fed alongside its frames.
+    let audio = match (session.config().mode, a.path.is_file()) {
+        (Mode::Lip, true) => clip_audio(&a.path)?,
+        _ => None,
+    };
+    let mut audio_fed = 0usize;
     let mut first_us = None;
     for (index, frame) in frame_source(&a.path, a.fps)?.enumerate() {
         let frame = frame?;
@@ -229,6 +257,16 @@ pub fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
         if index == 0 {
             for &(i, from, to) in displayed.as_deref().unwrap_or_default() {
                 session.acknowledge(&DisplayAck { index: i, from_us: t0 + from, to_us: t0 + to });
+            }
+        }
+        if let Some((rate, samples)) = audio.as_ref() {
+            // Up to 100 ms past this frame, on the clip's clock (its audio starts with it).
+            let upto = (((view.timestamp_us() - t0) as f64 / 1e6 + 0.1) * *rate as f64) as usize;
+            let upto = upto.min(samples.len());
+            if upto > audio_fed {
+                let t_us = t0 + (audio_fed as f64 * 1e6 / *rate as f64) as i64;
+                session.push_audio(&AudioChunk { samples: &samples[audio_fed..upto], sample_rate: *rate, t_us });
+                audio_fed = upto;
             }
         }
         let (report, events) = session.push(&view)?;

@@ -256,6 +256,7 @@ impl Packager {
         let mut video = self.video.finish()?;
         let (liveness, validate) = match outcome.mode {
             Mode::Silent | Mode::Light | Mode::Flash => (LivenessType::Silent, String::new()),
+            Mode::Lip => (LivenessType::Lip, outcome.lip.as_ref().map(|l| l.code.clone()).unwrap_or_default()),
             Mode::Action => (
                 LivenessType::Action,
                 outcome.steps.iter().map(|s| s.action.code().to_string()).collect::<Vec<_>>().join(","),

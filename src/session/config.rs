@@ -4,8 +4,9 @@ use serde::Serialize;
 
 use crate::checks::action::{Action, ActionThresholds};
 use crate::checks::light::{LightChallenge, LightThresholds};
+use crate::checks::lip::LipThresholds;
 use crate::checks::silent::SilentConfig;
-use crate::checks::{ActionCheck, Check, LightCheck, SilentCheck};
+use crate::checks::{ActionCheck, Check, LightCheck, LipCheck, SilentCheck};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::quality::QualityConfig;
@@ -25,6 +26,8 @@ pub enum Mode {
     Light,
     /// Flash (the app SDK's 一闪): a blink, then the light sequence. Packaged as `SILENT`.
     Flash,
+    /// `LIP`: read a 4-digit code aloud (voice, lips in step with it).
+    Lip,
 }
 
 impl Mode {
@@ -32,6 +35,7 @@ impl Mode {
     pub fn liveness_type(self) -> &'static str {
         match self {
             Mode::Action => "ACTION",
+            Mode::Lip => "LIP",
             Mode::Silent | Mode::Light | Mode::Flash => "SILENT",
         }
     }
@@ -45,9 +49,11 @@ impl std::str::FromStr for Mode {
             "silent" => Ok(Mode::Silent),
             "light" => Ok(Mode::Light),
             "flash" => Ok(Mode::Flash),
-            other => {
-                Err(Error::new(ErrorKind::Config, format!("unknown mode {other:?} (action, silent, light or flash)")))
-            }
+            "lip" | "digit" => Ok(Mode::Lip),
+            other => Err(Error::new(
+                ErrorKind::Config,
+                format!("unknown mode {other:?} (action, silent, light, flash or lip)"),
+            )),
         }
     }
 }
@@ -83,6 +89,10 @@ pub struct SessionConfig {
     pub light: Option<LightChallenge>,
     /// Light and flash modes: decision limits.
     pub light_thresholds: LightThresholds,
+    /// Digit mode: the 4-digit code to read (required there; the request's `ValidateData`).
+    pub lip_code: Option<String>,
+    /// Digit mode: decision limits.
+    pub lip_thresholds: LipThresholds,
 }
 
 impl SessionConfig {
@@ -102,6 +112,8 @@ impl SessionConfig {
             silent: SilentConfig::default(),
             light: None,
             light_thresholds: LightThresholds::default(),
+            lip_code: None,
+            lip_thresholds: LipThresholds::default(),
         }
     }
 
@@ -117,6 +129,12 @@ impl SessionConfig {
     /// A flash session: a blink, then `challenge`'s colours.
     pub fn flash(challenge: LightChallenge) -> SessionConfig {
         SessionConfig { mode: Mode::Flash, actions: vec![Action::Blink], ..SessionConfig::light(challenge) }
+    }
+
+    /// A digit session: the person reads `code` (4 digits, from the API's `GetLiveCode`
+    /// or your server) aloud; feed its audio with [`crate::Session::push_audio`].
+    pub fn lip(code: &str) -> SessionConfig {
+        SessionConfig { mode: Mode::Lip, lip_code: Some(code.to_string()), ..SessionConfig::action(Vec::new()) }
     }
 
     /// A silent session with default limits: 3 s of good frames (2 s at least) within 10 s.
@@ -158,6 +176,9 @@ impl SessionConfig {
                 self.step_timeout_ms,
             ))],
             Mode::Silent => vec![Box::new(SilentCheck::new(engine.cloned(), self.silent.clone()))],
+            Mode::Lip => {
+                vec![Box::new(LipCheck::new(engine, self.lip_code.as_deref().unwrap_or(""), self.lip_thresholds))]
+            }
             Mode::Light | Mode::Flash => {
                 let mut v: Vec<Box<dyn Check>> = Vec::new();
                 if self.mode == Mode::Flash {
@@ -189,6 +210,11 @@ impl SessionConfig {
             }
             if !(1..=10).contains(&sc.model_frames) {
                 return bad(format!("silent model_frames must be 1..=10, got {}", sc.model_frames));
+            }
+        } else if self.mode == Mode::Lip {
+            let ok = self.lip_code.as_ref().is_some_and(|c| c.len() == 4 && c.bytes().all(|b| b.is_ascii_digit()));
+            if !ok {
+                return bad(format!("a digit session needs a 4-digit code, got {:?}", self.lip_code));
             }
         } else if matches!(self.mode, Mode::Light | Mode::Flash) {
             if self.light.is_none() {

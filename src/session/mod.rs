@@ -57,6 +57,8 @@ pub struct Outcome {
     pub silent: Option<SilentReport>,
     /// Light and flash modes: the decision and its components.
     pub light: Option<crate::checks::light::LightReport>,
+    /// Digit mode: the decision and its components.
+    pub lip: Option<crate::checks::lip::LipReport>,
 }
 
 /// One liveness attempt. Create with [`Session::new`], push frames, read events; it ends
@@ -254,7 +256,7 @@ impl Session {
             None if passed => ("检测通过", "passed"),
             None => ("检测失败", "failed"),
         };
-        let (mut steps, mut baseline, mut silent, mut light) = (Vec::new(), None, None, None);
+        let (mut steps, mut baseline, mut silent, mut light, mut lip) = (Vec::new(), None, None, None, None);
         for c in &self.checks {
             match c.report() {
                 CheckReport::Action(a) => {
@@ -263,6 +265,7 @@ impl Session {
                 }
                 CheckReport::Silent(s) => silent = silent.or(s),
                 CheckReport::Light(l) => light = light.or(l),
+                CheckReport::Lip(l) => lip = lip.or(l),
             }
         }
         let spans: Vec<_> = self.checks.iter().map(|c| c.evidence_span()).collect();
@@ -286,6 +289,7 @@ impl Session {
             baseline,
             silent,
             light,
+            lip,
         }
     }
 

@@ -1,0 +1,70 @@
+//! The digit decision on synthetic signals: each reason, in the order they are checked.
+
+use super::*;
+
+const SYL: [f64; 10] = [0.30, 0.62, 0.85, 1.30, 1.52, 1.95, 2.20, 2.71, 2.95, 3.40];
+
+fn bump(t: f64, c: f64) -> f64 {
+    (-((t - c) / 0.06).powi(2)).exp()
+}
+
+/// 5 s at 30 fps: the mouth opens on the syllables (or stays at `still` when given).
+fn frames(still: Option<f32>, face: bool) -> Vec<(i64, Option<f32>)> {
+    (0..150)
+        .map(|k| {
+            let t = k as f64 / 30.0;
+            let m = still.unwrap_or_else(|| (SYL.iter().map(|c| bump(t, *c)).sum::<f64>() * 0.3) as f32);
+            (k as i64 * 33_333, face.then_some(m))
+        })
+        .collect()
+}
+
+/// The voice, loud on the syllables `delay_ms` later, at `gain`.
+fn audio(delay_ms: i64, gain: f64) -> Vec<f32> {
+    (0..16_000 * 5)
+        .map(|i| {
+            let t = i as f64 / 16_000.0 - delay_ms as f64 / 1e3;
+            (gain * SYL.iter().map(|c| bump(t, *c)).sum::<f64>() * (std::f64::consts::TAU * 180.0 * t).sin()) as f32
+        })
+        .collect()
+}
+
+/// Speech chunks where the voice is (as the voice model would mark them).
+fn chunks(delay_ms: i64, voiced: bool) -> Vec<(i64, bool)> {
+    (0..156)
+        .map(|k| {
+            let t = k as i64 * 32_000;
+            let s = (t as f64 + 16_000.0) / 1e6 - delay_ms as f64 / 1e3;
+            (t, voiced && s > 0.2 && s < 3.55)
+        })
+        .collect()
+}
+
+fn decide(ch: &[(i64, bool)], a: &[f32], f: &[(i64, Option<f32>)]) -> LipReport {
+    analyse("7294", &LipThresholds::default(), ch, a, 0, f, false)
+}
+
+#[test]
+fn a_face_saying_something_in_step_passes() {
+    let r = decide(&chunks(0, true), &audio(0, 0.3), &frames(None, true));
+    assert!(r.passed, "{r:?}");
+    let s = r.sync.unwrap();
+    assert!(s.offset_ms.abs() <= 40 && s.correlation > 0.7, "{s:?}");
+    assert_eq!(r.speech_segments, 1);
+}
+
+#[test]
+fn each_failure_has_its_reason() {
+    let (f, a) = (frames(None, true), audio(0, 0.3));
+    assert_eq!(decide(&chunks(0, false), &vec![0.0; a.len()], &f).reason, Some(Reason::LipVoiceDetect));
+    assert_eq!(decide(&chunks(0, true), &audio(0, 0.001), &f).reason, Some(Reason::LipVoiceLow));
+    let short: Vec<(i64, bool)> = chunks(0, true).into_iter().map(|(t, s)| (t, s && t < 500_000)).collect();
+    assert_eq!(decide(&short, &a, &f).reason, Some(Reason::LipVoiceDetect), "under 0.5 s of speech");
+    let gappy: Vec<(i64, bool)> = chunks(0, true).into_iter().map(|(t, s)| (t, s && (t / 32_000) % 12 < 5)).collect();
+    assert_eq!(decide(&gappy, &a, &f).reason, Some(Reason::LipSizeError), "nine bursts are not four digits");
+    assert_eq!(decide(&chunks(0, true), &a, &frames(None, false)).reason, Some(Reason::LipFaceIncomplete));
+    assert_eq!(decide(&chunks(0, true), &a, &frames(Some(0.02), true)).reason, Some(Reason::LipMoveSmall));
+    let shifted = decide(&chunks(300, true), &audio(300, 0.3), &f);
+    assert_eq!(shifted.reason, Some(Reason::LipOutOfSync), "{:?}", shifted.sync);
+    assert!(!analyse("7294", &LipThresholds::default(), &chunks(0, true), &a, 0, &f, true).passed);
+}
