@@ -140,6 +140,35 @@ fn stages(c: &mut Criterion) {
             s.finish()
         })
     });
+    // Digit mode: a 5 s session at 30 fps (150 reports) with its sound pushed 1/30 s at a
+    // time, as a phone delivers it: the voice model on every 32 ms, the mouth per frame,
+    // the synchrony at the end. Divide by 150 for the cost per video frame.
+    let speech = liveface::video::extract_audio(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/audio/espeak_7294_en.wav"),
+    )
+    .unwrap()
+    .unwrap()
+    .samples;
+    let mut voice = vec![0.0f32; 16_000 * 5];
+    voice[8_000..8_000 + speech.len().min(72_000)].copy_from_slice(&speech[..speech.len().min(72_000)]);
+    let per_frame = 16_000 / 30;
+    g.bench_function("lip_session_150_frames", |b| {
+        b.iter(|| {
+            let check: Box<dyn liveface::Check> = Box::new(liveface::checks::LipCheck::new(
+                Some(&engine),
+                "7294",
+                liveface::checks::lip::LipThresholds::default(),
+            ));
+            let mut s =
+                liveface::Session::with_checks(None, liveface::SessionConfig::lip("7294"), vec![check]).unwrap();
+            for (k, r) in reports.iter().take(150).enumerate() {
+                let a = &voice[(k * per_frame).min(voice.len())..((k + 1) * per_frame).min(voice.len())];
+                s.push_audio(&liveface::checks::AudioChunk { samples: a, sample_rate: 16_000, t_us: r.timestamp_us });
+                s.push_report(r);
+            }
+            s.finish()
+        })
+    });
     g.finish();
 
     // The silent decision after 3 s at 30 fps (90 tracked 640x480 frames, the face moving

@@ -9,8 +9,6 @@
 
 use std::sync::Arc;
 
-use ort::value::Tensor;
-
 use crate::error::{Error, ErrorKind, Result};
 use crate::models::Models;
 
@@ -79,23 +77,11 @@ impl VoiceDetector {
 
     fn run(&mut self, chunk: &[f32]) -> Result<f32> {
         let model = self.models.vad()?;
-        let err = |what: &str, e: ort::Error| Error::new(ErrorKind::Inference, format!("voice activity {what}: {e}"));
         let mut input = Vec::with_capacity(CONTEXT + VAD_CHUNK);
         input.extend_from_slice(&self.context);
         input.extend_from_slice(chunk);
-        let x = Tensor::from_array(([1usize, CONTEXT + VAD_CHUNK], input)).map_err(|e| err("input", e))?;
-        let st = Tensor::from_array(([2usize, 1, 128], self.state.clone())).map_err(|e| err("state", e))?;
-        let sr = Tensor::from_array((Vec::<usize>::new(), vec![VAD_RATE as i64])).map_err(|e| err("rate", e))?;
-        let mut session = model.session();
-        let out =
-            session.run(ort::inputs!["input" => x, "state" => st, "sr" => sr]).map_err(|e| err("inference", e))?;
-        let (_, p) = out["output"].try_extract_tensor::<f32>().map_err(|e| err("output", e))?;
-        let (_, s) = out["stateN"].try_extract_tensor::<f32>().map_err(|e| err("state output", e))?;
-        if p.len() != 1 || s.len() != STATE {
-            return Err(Error::new(ErrorKind::Inference, "voice activity model gave outputs of unexpected size"));
-        }
-        self.state.copy_from_slice(s);
+        let p = model.run_vad(input, &mut self.state)?;
         self.context.copy_from_slice(&chunk[VAD_CHUNK - CONTEXT..]);
-        Ok(p[0])
+        Ok(p)
     }
 }

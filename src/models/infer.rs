@@ -411,9 +411,25 @@ impl Model {
         self.run_all(inputs, 1, outs)
     }
 
-    /// The session, for models whose inputs are not all `f32` (the VAD's sample rate).
-    pub(crate) fn session(&self) -> std::sync::MutexGuard<'_, Session> {
-        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    /// One step of the voice activity model ([`VAD_SPEC`]): `input` (576 samples at
+    /// 16 kHz) and the recurrent `state` (256) in; the speech probability out, `state`
+    /// updated.
+    pub(crate) fn run_vad(&self, input: Vec<f32>, state: &mut [f32]) -> Result<f32> {
+        let err = |what: &str, e: ort::Error| Error::new(ErrorKind::Inference, format!("voice activity {what}: {e}"));
+        let n = input.len();
+        let x = ort::value::Tensor::from_array(([1usize, n], input)).map_err(|e| err("input", e))?;
+        let st = ort::value::Tensor::from_array(([2usize, 1, 128], state.to_vec())).map_err(|e| err("state", e))?;
+        let sr = ort::value::Tensor::from_array((Vec::<usize>::new(), vec![16_000i64])).map_err(|e| err("rate", e))?;
+        let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let out =
+            session.run(ort::inputs!["input" => x, "state" => st, "sr" => sr]).map_err(|e| err("inference", e))?;
+        let (_, p) = out["output"].try_extract_tensor::<f32>().map_err(|e| err("output", e))?;
+        let (_, s) = out["stateN"].try_extract_tensor::<f32>().map_err(|e| err("state output", e))?;
+        if p.len() != 1 || s.len() != state.len() {
+            return Err(Error::new(ErrorKind::Inference, "voice activity model gave outputs of unexpected size"));
+        }
+        state.copy_from_slice(s);
+        Ok(p[0])
     }
 
     fn run_all(&self, inputs: &[&[f32]], n: usize, outs: &mut [&mut [f32]]) -> Result<()> {
