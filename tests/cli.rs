@@ -314,14 +314,17 @@ fn eval_tracks_again_when_the_signals_cache_is_from_other_models() {
     }
     let cache = dir.join("still.signals.csv");
     std::fs::write(&cache, &forged).unwrap();
-    let out = liveface()
-        .args(["eval", "blink", "--labels"])
-        .arg(&labels)
-        .arg("--signals")
-        .arg(&dir)
-        .arg(&clip)
-        .output()
-        .unwrap();
+    let eval = || {
+        liveface()
+            .args(["eval", "blink", "--labels"])
+            .arg(&labels)
+            .arg("--signals")
+            .arg(&dir)
+            .arg(&clip)
+            .output()
+            .unwrap()
+    };
+    let out = eval();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("tracking again"));
     let l = lines(&out.stdout);
@@ -330,14 +333,7 @@ fn eval_tracks_again_when_the_signals_cache_is_from_other_models() {
     let first = rewritten.lines().next().unwrap();
     assert!(first.starts_with("# liveface signals v") && !first.ends_with("a,b,c"), "{first}");
     // Read back: the second run uses the cache and scores the same.
-    let again = liveface()
-        .args(["eval", "blink", "--labels"])
-        .arg(&labels)
-        .arg("--signals")
-        .arg(&dir)
-        .arg(&clip)
-        .output()
-        .unwrap();
+    let again = eval();
     assert!(!String::from_utf8_lossy(&again.stderr).contains("tracking again"));
     assert_eq!(lines(&again.stdout)[0], l[0]);
 }
