@@ -277,7 +277,17 @@ fn timestamps_must_increase_and_bad_configs_are_errors() {
     assert!(Session::from_reports(c).is_ok());
     // A bad action code is a typed configuration error, not a string.
     assert_eq!(parse_actions("1,9").unwrap_err().kind(), liveface::ErrorKind::Config);
-    assert_eq!("digit".parse::<liveface::Mode>().unwrap_err().kind(), liveface::ErrorKind::Config);
+    assert_eq!("dance".parse::<liveface::Mode>().unwrap_err().kind(), liveface::ErrorKind::Config);
+    assert_eq!("lip".parse::<liveface::Mode>().unwrap(), liveface::Mode::Lip);
+    assert_eq!("digit".parse::<liveface::Mode>().unwrap(), liveface::Mode::Lip);
+    // A digit session needs a 4-digit code.
+    for bad in ["", "123", "12345", "12a4"] {
+        assert_eq!(
+            Session::from_reports(SessionConfig::lip(bad)).unwrap_err().kind(),
+            liveface::ErrorKind::Config,
+            "{bad:?}"
+        );
+    }
 }
 
 #[test]

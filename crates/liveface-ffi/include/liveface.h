@@ -150,6 +150,8 @@ typedef enum LfPrompt {
   LF_PROMPT_SHAKE_HEAD = 13,
   // Hold still and look at the screen (light mode).
   LF_PROMPT_LOOK_AT_SCREEN = 14,
+  // Digit mode: read the digits aloud.
+  LF_PROMPT_READ_DIGITS = 15,
   // A prompt this ABI version does not name.
   LF_PROMPT_OTHER = 99,
 } LfPrompt;
@@ -200,6 +202,20 @@ typedef enum LfReason {
   LF_REASON_LIGHT_WHOLE_FRAME = 20,
   // Light mode: the face responds like a flat surface.
   LF_REASON_LIGHT_FLAT_SURFACE = 21,
+  // Digit mode: no voice heard.
+  LF_REASON_LIP_VOICE_DETECT = 22,
+  // Digit mode: the voice is too quiet.
+  LF_REASON_LIP_VOICE_LOW = 23,
+  // Digit mode: the speech is too short or too long for four digits.
+  LF_REASON_LIP_SIZE_ERROR = 24,
+  // Digit mode: the mouth was not in view while speaking.
+  LF_REASON_LIP_FACE_INCOMPLETE = 25,
+  // Digit mode: the lips barely moved while the voice sounded.
+  LF_REASON_LIP_MOVE_SMALL = 26,
+  // Digit mode: the voice is not in step with the lips.
+  LF_REASON_LIP_OUT_OF_SYNC = 27,
+  // Digit mode: the voice does not follow these lips.
+  LF_REASON_LIP_VOICE_NOT_FROM_FACE = 28,
   // A reason this ABI version does not name.
   LF_REASON_OTHER = 99,
 } LfReason;
@@ -463,6 +479,18 @@ enum LfStatus lf_session_acknowledge(struct LfSession *session,
                                      uint32_t index,
                                      int64_t from_us,
                                      int64_t to_us);
+
+// Starts a digit session into `*out`: `code` is the NUL-terminated 4-digit code shown
+// to the person (from the API's `GetLiveCode` or your server; the package's
+// `ValidateData`). `options` as for `lf_session_new` (its `mode` and `actions` are not
+// used; NULL: defaults). Push the microphone's samples with `lf_session_push_audio` on
+// the frames' clock; the session emits an `LF_PROMPT_READ_DIGITS` prompt and ends with
+// one of the `LF_REASON_LIP_*` reasons when it fails. `LF_STATUS_INVALID_ARGUMENT` for a
+// code that is not 4 digits.
+enum LfStatus lf_session_new_lip(const struct LfEngine *engine,
+                                 const struct LfSessionOptions *options,
+                                 const char *code,
+                                 struct LfSession **out);
 
 // Default package settings: LivenessCompare, the best frame as the reference photo.
 struct LfPackageOptions lf_package_options_default(void);

@@ -9,6 +9,7 @@
 
 mod boundary;
 mod light;
+mod lip;
 mod package;
 mod types;
 
@@ -24,6 +25,7 @@ use liveface::{Engine, FrameRef, Mode, Outcome, PixelFormat, Rotation, Session, 
 
 use boundary::{guard, invalid, lf, null, opt_str, set_thread_error, static_c, with_session, LAST_ERROR};
 pub use light::*;
+pub use lip::*;
 pub use package::*;
 pub use types::*;
 use types::{prompt_code, reason_code};

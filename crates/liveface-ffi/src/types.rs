@@ -214,6 +214,8 @@ pub enum LfPrompt {
     ShakeHead = 13,
     /// Hold still and look at the screen (light mode).
     LookAtScreen = 14,
+    /// Digit mode: read the digits aloud.
+    ReadDigits = 15,
     /// A prompt this ABI version does not name.
     Other = 99,
 }
@@ -266,6 +268,20 @@ pub enum LfReason {
     LightWholeFrame = 20,
     /// Light mode: the face responds like a flat surface.
     LightFlatSurface = 21,
+    /// Digit mode: no voice heard.
+    LipVoiceDetect = 22,
+    /// Digit mode: the voice is too quiet.
+    LipVoiceLow = 23,
+    /// Digit mode: the speech is too short or too long for four digits.
+    LipSizeError = 24,
+    /// Digit mode: the mouth was not in view while speaking.
+    LipFaceIncomplete = 25,
+    /// Digit mode: the lips barely moved while the voice sounded.
+    LipMoveSmall = 26,
+    /// Digit mode: the voice is not in step with the lips.
+    LipOutOfSync = 27,
+    /// Digit mode: the voice does not follow these lips.
+    LipVoiceNotFromFace = 28,
     /// A reason this ABI version does not name.
     Other = 99,
 }
@@ -287,6 +303,7 @@ pub(crate) fn prompt_code(p: Prompt) -> i32 {
         Prompt::Nod => LfPrompt::Nod,
         Prompt::ShakeHead => LfPrompt::ShakeHead,
         Prompt::LookAtScreen => LfPrompt::LookAtScreen,
+        Prompt::ReadDigits => LfPrompt::ReadDigits,
         _ => LfPrompt::Other,
     }) as i32
 }
@@ -316,6 +333,13 @@ pub(crate) fn reason_code(r: Option<Reason>) -> i32 {
         Reason::LightWrongSequence => LfReason::LightWrongSequence,
         Reason::LightWholeFrame => LfReason::LightWholeFrame,
         Reason::LightFlatSurface => LfReason::LightFlatSurface,
+        Reason::LipVoiceDetect => LfReason::LipVoiceDetect,
+        Reason::LipVoiceLow => LfReason::LipVoiceLow,
+        Reason::LipSizeError => LfReason::LipSizeError,
+        Reason::LipFaceIncomplete => LfReason::LipFaceIncomplete,
+        Reason::LipMoveSmall => LfReason::LipMoveSmall,
+        Reason::LipOutOfSync => LfReason::LipOutOfSync,
+        Reason::LipVoiceNotFromFace => LfReason::LipVoiceNotFromFace,
         _ => LfReason::Other,
     }) as i32
 }

@@ -295,3 +295,55 @@ fn a_light_session_gives_its_schedule_announces_each_colour_and_fails_a_still_pi
         lf_engine_free(e);
     }
 }
+
+#[test]
+fn a_digit_session_listens_and_fails_a_still_picture_with_a_voice() {
+    let (rgb, n) = astronaut_rgb(2);
+    let speech = liveface::video::extract_audio(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/audio/espeak_7294_en.wav"),
+    )
+    .unwrap()
+    .unwrap()
+    .samples;
+    unsafe {
+        let e = engine();
+        let mut s = null_mut();
+        let code = CString::new("7294").unwrap();
+        assert_eq!(lf_session_new_lip(e, null(), null(), &mut s), LfStatus::NullArgument);
+        for bad in ["729", "72945", "72a4"] {
+            let c = CString::new(bad).unwrap();
+            assert_eq!(lf_session_new_lip(e, null(), c.as_ptr(), &mut s), LfStatus::InvalidArgument, "{bad}");
+            assert!(last().contains("4 digits"), "{}", last());
+        }
+        assert_eq!(lf_session_new_lip(e, null(), code.as_ptr(), &mut s), LfStatus::Ok, "{}", last());
+        // A photo with the code read aloud: stereo at 16 kHz, one video frame's worth at a
+        // time, as a phone's microphone callback would deliver it.
+        let stereo: Vec<f32> = speech.iter().flat_map(|v| [*v, *v]).collect();
+        let (mut finished, mut prompts) = (0u8, Vec::new());
+        for i in 0..150i64 {
+            let (a, b) = ((i as usize * 533).min(speech.len()), ((i as usize + 1) * 533).min(speech.len()));
+            if b > a {
+                let st = lf_session_push_audio(s, stereo[2 * a..].as_ptr(), b - a, 2, 16_000, i * 33_333);
+                assert_eq!(st, LfStatus::Ok, "{}", session_error(s));
+            }
+            let f = square_frame(&rgb, n, LfPixelFormat::Rgb8, 3 * n as usize, i * 33_333);
+            assert_eq!(lf_session_push_frame(s, &f, &mut finished), LfStatus::Ok, "{}", session_error(s));
+            let mut ev = std::mem::zeroed::<LfEvent>();
+            let mut has = 0u8;
+            while lf_session_next_event(s, &mut ev, &mut has) == LfStatus::Ok && has == 1 {
+                if ev.kind == LfEventKind::Prompt as u32 {
+                    prompts.push(ev.code);
+                }
+            }
+            if finished == 1 {
+                break;
+            }
+        }
+        assert!(prompts.contains(&(LfPrompt::ReadDigits as i32)), "{prompts:?}");
+        let mut o = std::mem::zeroed::<LfOutcome>();
+        assert_eq!(lf_session_finish(s, &mut o), LfStatus::Ok);
+        assert_eq!((o.passed, o.reason), (0, LfReason::LipMoveSmall as i32), "a still mouth does not read the code");
+        lf_session_free(s);
+        lf_engine_free(e);
+    }
+}
