@@ -18,6 +18,9 @@ use crate::checks::{AudioChunk, Check, CheckKind, CheckReport, Ending, FrameCtx,
 use crate::engine::Engine;
 pub use sync::SyncEstimate;
 
+/// Longest stretch of silence a gap between audio chunks' timestamps adds (s).
+const MAX_GAP_S: usize = 5;
+
 /// Decision limits of the digit mode.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -273,20 +276,27 @@ impl Check for LipCheck {
             return;
         }
         let t0 = *self.audio_t0.get_or_insert(chunk.t_us);
-        // Place the chunk on the timeline: silence for a gap, overlap dropped.
-        let at = ((chunk.t_us - t0) as f64 * VAD_RATE as f64 / 1e6).round().max(0.0) as usize;
-        let samples = if chunk.sample_rate == VAD_RATE {
-            chunk.samples.to_vec()
+        // Place the chunk on the timeline: silence for a gap (at most MAX_GAP_S: a wild
+        // timestamp must not allocate without bound), overlap dropped.
+        let at =
+            ((chunk.t_us - t0) as f64 * VAD_RATE as f64 / 1e6).round().clamp(0.0, usize::MAX as f64 / 2.0) as usize;
+        let resampled;
+        let raw = if chunk.sample_rate == VAD_RATE {
+            chunk.samples
         } else {
-            resample_mono(chunk.samples, chunk.sample_rate, VAD_RATE)
+            resampled = resample_mono(chunk.samples, chunk.sample_rate, VAD_RATE);
+            &resampled
         };
-        let start = at.max(self.audio.len());
-        let skip = start - at;
-        if start > self.audio.len() {
-            let pad = vec![0.0; start - self.audio.len()];
+        // Non-finite samples are silence; the rest is clipped to -1..1.
+        let samples: Vec<f32> = raw.iter().map(|v| if v.is_finite() { v.clamp(-1.0, 1.0) } else { 0.0 }).collect();
+        let have = self.audio.len();
+        let gap = at.saturating_sub(have).min(MAX_GAP_S * VAD_RATE as usize);
+        if gap > 0 {
+            let pad = vec![0.0; gap];
             self.push_vad(&pad);
             self.audio.extend_from_slice(&pad);
         }
+        let skip = if at >= have { 0 } else { (have - at).min(samples.len()) };
         if skip < samples.len() {
             let new = &samples[skip..];
             self.push_vad(new);
@@ -313,9 +323,8 @@ impl Check for LipCheck {
 
 impl LipCheck {
     fn push_vad(&mut self, samples: &[f32]) {
-        let clean: Vec<f32> = samples.iter().map(|v| if v.is_finite() { v.clamp(-1.0, 1.0) } else { 0.0 }).collect();
         if let Some(vad) = self.vad.as_mut() {
-            if vad.push(&clean).is_err() {
+            if vad.push(samples).is_err() {
                 self.vad_error = true;
             }
         }

@@ -1,6 +1,7 @@
 //! The digit decision on synthetic signals: each reason, in the order they are checked.
 
 use super::*;
+use crate::checks::AudioChunk;
 
 const SYL: [f64; 10] = [0.30, 0.62, 0.85, 1.30, 1.52, 1.95, 2.20, 2.71, 2.95, 3.40];
 
@@ -67,4 +68,24 @@ fn each_failure_has_its_reason() {
     let shifted = decide(&chunks(300, true), &audio(300, 0.3), &f);
     assert_eq!(shifted.reason, Some(Reason::LipOutOfSync), "{:?}", shifted.sync);
     assert!(!analyse("7294", &LipThresholds::default(), &chunks(0, true), &a, 0, &f, true).passed);
+}
+
+fn chunk(samples: &[f32], t_us: i64) -> AudioChunk<'_> {
+    AudioChunk { samples, sample_rate: 16_000, t_us }
+}
+
+#[test]
+fn audio_chunks_are_placed_on_the_timeline_whatever_their_timestamps() {
+    let mut c = LipCheck::new(None, "7294", LipThresholds::default());
+    c.on_audio(&chunk(&[0.1; 1600], 1_000_000)); // 100 ms from t = 1 s
+    c.on_audio(&chunk(&[0.2; 1600], 1_050_000)); // overlaps by 50 ms: only the new half
+    assert_eq!(c.audio.len(), 2400);
+    c.on_audio(&chunk(&[f32::NAN, 7.0, -7.0], 1_200_000)); // 50 ms gap, then bad samples
+    assert_eq!(c.audio.len(), 3200 + 3);
+    assert_eq!(&c.audio[3200..], &[0.0, 1.0, -1.0]);
+    // A wild timestamp adds at most MAX_GAP_S of silence, not gigabytes.
+    c.on_audio(&chunk(&[0.1; 16], i64::MAX / 2));
+    assert_eq!(c.audio.len(), 3203 + MAX_GAP_S * 16_000 + 16);
+    c.on_audio(&chunk(&[0.1; 16], i64::MIN / 2)); // before the start: all overlap
+    assert_eq!(c.audio.len(), 3203 + MAX_GAP_S * 16_000 + 16);
 }
