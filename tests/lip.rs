@@ -105,3 +105,20 @@ fn package_sound_holds_the_reading(video: &std::path::Path, speech_us: i64, spee
     let speech = vad.probabilities().iter().filter(|p| **p > 0.5).count() as f64 * 0.032;
     assert!(speech * 1000.0 >= speech_ms * 0.8, "{speech} s of speech in the package, {speech_ms} ms in the clip");
 }
+
+/// `live --source CLIP` plays the clip in real time with its sound, as a phone would
+/// deliver camera and microphone together.
+#[test]
+fn live_from_a_clip_listens_to_its_sound() {
+    let Some(d10) = common::shared("data/faces/liveportrait_d10.mp4") else { return };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_liveface"))
+        .args(["live", "--mode", "lip", "--code", "7294", "--json", "--source"])
+        .arg(&d10)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let last: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    assert_eq!(last["outcome"]["passed"], true, "{last}");
+    assert!(last["outcome"]["lip"]["speech_ms"].as_i64().unwrap() > 1000, "{last}");
+}

@@ -132,6 +132,40 @@ pub struct PrecheckArgs {
 }
 
 /// Reads a display log: `index,from_ms,to_ms` rows (a header and `#` lines allowed).
+/// A clip's sound fed to a session alongside its frames: before each frame, the samples
+/// up to 100 ms past it (a microphone delivers sound about that far ahead of tracking).
+struct AudioFeed {
+    rate: u32,
+    samples: Vec<f32>,
+    fed: usize,
+}
+
+impl AudioFeed {
+    /// The clip's sound when the session listens (lip mode) and the source is a file.
+    fn for_clip(mode: Mode, path: &Path) -> anyhow::Result<Option<AudioFeed>> {
+        if mode != Mode::Lip || !path.is_file() {
+            return Ok(None);
+        }
+        Ok(clip_audio(path)?.map(|(rate, samples)| AudioFeed { rate, samples, fed: 0 }))
+    }
+
+    /// Pushes the samples up to `t_us` + 100 ms (the clip's sound starts with its first
+    /// frame, at `t0`).
+    fn upto(&mut self, session: &mut Session, t0: i64, t_us: i64) {
+        let upto = ((((t_us - t0) as f64 / 1e6) + 0.1) * self.rate as f64) as usize;
+        let upto = upto.min(self.samples.len());
+        if upto > self.fed {
+            let at = t0 + (self.fed as f64 * 1e6 / self.rate as f64) as i64;
+            session.push_audio(&AudioChunk {
+                samples: &self.samples[self.fed..upto],
+                sample_rate: self.rate,
+                t_us: at,
+            });
+            self.fed = upto;
+        }
+    }
+}
+
 /// The clip's sound (rate, mono samples); `None` without an audio track (a digit
 /// session then fails with "no voice").
 #[cfg(feature = "video")]
@@ -244,11 +278,7 @@ pub fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
     };
     let displayed = a.displayed.as_deref().map(read_displayed).transpose()?;
     // Lip mode listens: the clip's own sound, fed alongside its frames.
-    let audio = match (session.config().mode, a.path.is_file()) {
-        (Mode::Lip, true) => clip_audio(&a.path)?,
-        _ => None,
-    };
-    let mut audio_fed = 0usize;
+    let mut audio = AudioFeed::for_clip(session.config().mode, &a.path)?;
     let mut first_us = None;
     for (index, frame) in frame_source(&a.path, a.fps)?.enumerate() {
         let frame = frame?;
@@ -259,15 +289,8 @@ pub fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
                 session.acknowledge(&DisplayAck { index: i, from_us: t0 + from, to_us: t0 + to });
             }
         }
-        if let Some((rate, samples)) = audio.as_ref() {
-            // Up to 100 ms past this frame, on the clip's clock (its audio starts with it).
-            let upto = (((view.timestamp_us() - t0) as f64 / 1e6 + 0.1) * *rate as f64) as usize;
-            let upto = upto.min(samples.len());
-            if upto > audio_fed {
-                let t_us = t0 + (audio_fed as f64 * 1e6 / *rate as f64) as i64;
-                session.push_audio(&AudioChunk { samples: &samples[audio_fed..upto], sample_rate: *rate, t_us });
-                audio_fed = upto;
-            }
+        if let Some(feed) = audio.as_mut() {
+            feed.upto(&mut session, t0, view.timestamp_us());
         }
         let (report, events) = session.push(&view)?;
         if let Some(p) = pack.as_mut() {
@@ -521,6 +544,7 @@ fn run_live(
     session: &mut Session,
     out: &mut LiveOut,
     realtime: bool,
+    mut audio: Option<AudioFeed>,
 ) -> anyhow::Result<Outcome> {
     let start = Instant::now();
     let timeout_ms = session.config().timeout_ms;
@@ -534,6 +558,9 @@ fn run_live(
             if let Some(wait) = due.checked_sub(start.elapsed()) {
                 std::thread::sleep(wait);
             }
+        }
+        if let Some(feed) = audio.as_mut() {
+            feed.upto(session, t0, frame.timestamp_us);
         }
         let (report, events) = session.push(&frame.as_frame()?)?;
         recent.push_back(Instant::now());
@@ -563,6 +590,7 @@ pub fn live(a: LiveArgs) -> anyhow::Result<ExitCode> {
     let title = match config.mode {
         Mode::Action => format!("liveface live - actions {}", a.session.actions),
         Mode::Light | Mode::Flash => "liveface live - light (set the screen to full brightness)".to_string(),
+        Mode::Lip => format!("liveface live - read {} aloud", config.lip_code.as_deref().unwrap_or("the code")),
         _ => "liveface live - silent".to_string(),
     };
     let steps = config.actions.len();
@@ -577,7 +605,10 @@ pub fn live(a: LiveArgs) -> anyhow::Result<ExitCode> {
         LiveOut::Json(&mut lock)
     };
     let outcome = match &a.source {
-        Some(p) => run_live(&mut *frame_source(p, 30.0)?, &mut session, &mut out, true)?,
+        Some(p) => {
+            let audio = AudioFeed::for_clip(session.config().mode, p)?;
+            run_live(&mut *frame_source(p, 30.0)?, &mut session, &mut out, true, audio)?
+        }
         None => live_camera(a.camera, &mut session, &mut out)?,
     };
     Ok(if outcome.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
@@ -588,7 +619,9 @@ fn live_camera(index: u32, session: &mut Session, out: &mut LiveOut) -> anyhow::
     // A queue of 2: frames are dropped (and counted) when tracking is behind, so prompts
     // stay current.
     let mut capture = liveface::source::Capture::camera(index, 2)?;
-    let outcome = run_live(&mut capture, session, out, false)?;
+    // The camera has no sound here: a digit session through `live` needs --source CLIP
+    // until microphone capture lands.
+    let outcome = run_live(&mut capture, session, out, false, None)?;
     eprintln!("dropped frames: {}", capture.dropped());
     Ok(outcome)
 }
