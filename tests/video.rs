@@ -340,10 +340,36 @@ fn shared(p: &str) -> Option<std::path::PathBuf> {
 
 #[test]
 fn opus_audio_track_is_aligned_with_the_video() {
+    audio_track_is_aligned_with_the_video(liveface::video::AudioCodec::Opus, "Opus");
+}
+
+/// With FFmpeg, the sound can be AAC-LC (FFmpeg's native encoder), aligned the same way.
+#[cfg(feature = "ffmpeg")]
+#[test]
+fn aac_audio_track_is_aligned_with_the_video() {
+    audio_track_is_aligned_with_the_video(liveface::video::AudioCodec::Aac, "aac");
+}
+
+/// Without FFmpeg, asking for AAC is a clear error, not a silent Opus.
+#[cfg(not(feature = "ffmpeg"))]
+#[test]
+fn aac_audio_without_ffmpeg_is_unsupported() {
+    let base = common::astronaut_640x480();
+    let mut c = EvidenceConfig::default();
+    c.audio_codec = liveface::video::AudioCodec::Aac;
+    let mut enc = EvidenceEncoder::new(c).unwrap();
+    enc.push(&FrameRef::new(&base, 640, 480, PixelFormat::Rgb8).unwrap().at_us(0)).unwrap();
+    enc.push_audio(&[0.0; 1600], 16_000, 0).unwrap();
+    assert_eq!(enc.finish().unwrap_err().kind(), liveface::ErrorKind::Unsupported);
+}
+
+fn audio_track_is_aligned_with_the_video(codec: liveface::video::AudioCodec, name: &str) {
     // 2 s of video; audio capture started 0.5 s before the first frame and holds a
     // 1 kHz burst from 1.5 s to 1.7 s on the shared clock (1.0 s into the video).
     let base = common::astronaut_640x480();
-    let mut enc = EvidenceEncoder::new(EvidenceConfig::default()).unwrap();
+    let mut config = EvidenceConfig::default();
+    config.audio_codec = codec;
+    let mut enc = EvidenceEncoder::new(config).unwrap();
     let t0 = 10_000_000i64;
     for i in 0..50 {
         let px = frame_i(&base, i);
@@ -365,20 +391,21 @@ fn opus_audio_track_is_aligned_with_the_video() {
     let tracks = liveface::video::probe_tracks(&video.mp4).unwrap();
     let v = tracks.iter().find(|t| t.0 == "video").unwrap();
     let a = tracks.iter().find(|t| t.0 == "audio").expect("audio track");
-    assert_eq!(a.1, "Opus");
+    assert_eq!(a.1, name);
     assert_eq!(a.3, 0, "audio starts with the video");
     assert!((a.4 - v.4).abs() <= 40_000, "audio ends {} us, video {} us", a.4, v.4);
 
     #[cfg(feature = "ffmpeg")]
     {
-        let dir = std::env::temp_dir().join(format!("liveface-opus-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("liveface-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("evidence.mp4");
         std::fs::write(&p, &video.mp4).unwrap();
         let clip = liveface::video::extract_audio(&p).unwrap().expect("decoded audio");
         let onset = clip.samples.iter().position(|s| s.abs() > 0.1).expect("burst present");
         let onset_s = onset as f64 / clip.sample_rate as f64;
-        // Opus' encoder delay is signalled in the header (pre-skip); allow one video frame.
+        // Opus' encoder delay is signalled in the header (pre-skip), AAC's taken off the
+        // input; allow one video frame.
         assert!((onset_s - 1.0).abs() <= 0.04, "burst at {onset_s:.3} s, expected 1.000 s");
     }
 }

@@ -119,6 +119,10 @@ pub struct PrecheckArgs {
     /// After a pass, write best.jpg, video.mp4, request.json and package.json here.
     #[arg(long)]
     package: Option<PathBuf>,
+    /// The package video's sound: `opus` (every build) or `aac` (AAC-LC, needs the
+    /// `ffmpeg` feature).
+    #[arg(long, default_value = "opus")]
+    audio_codec: String,
     #[command(flatten)]
     target: TargetArgs,
     /// BestFrameNum to ask the API for (2..=10).
@@ -273,7 +277,7 @@ pub fn precheck(a: PrecheckArgs) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
     let mut tracking_us = 0u64;
     let mut pack = match &a.package {
-        Some(_) => Some(pack::new()?),
+        Some(_) => Some(pack::new(&a.audio_codec)?),
         None => None,
     };
     let displayed = a.displayed.as_deref().map(read_displayed).transpose()?;
@@ -341,8 +345,10 @@ mod pack {
     use super::*;
     use liveface::package::{Packager, PackagerConfig};
 
-    pub fn new() -> anyhow::Result<Packager> {
-        Ok(Packager::new(PackagerConfig::default())?)
+    pub fn new(audio_codec: &str) -> anyhow::Result<Packager> {
+        let mut config = PackagerConfig::default();
+        config.evidence.audio_codec = audio_codec.parse()?;
+        Ok(Packager::new(config)?)
     }
 
     pub fn finish(
@@ -380,7 +386,7 @@ mod pack {
         }
     }
 
-    pub fn new() -> anyhow::Result<Packager> {
+    pub fn new(_: &str) -> anyhow::Result<Packager> {
         anyhow::bail!("--package needs the `video` feature")
     }
 

@@ -38,6 +38,41 @@ pub struct EvidenceConfig {
     pub start_us: Option<i64>,
     /// Keep only frames at or before this time (µs), if set.
     pub end_us: Option<i64>,
+    /// The sound's codec: Opus (default, every build) or AAC-LC (builds with the
+    /// `ffmpeg` feature: FFmpeg's native encoder; what MP4 players and most servers expect).
+    pub audio_codec: AudioCodec,
+}
+
+/// Codec of the evidence video's sound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AudioCodec {
+    /// Opus at 24 kb/s, 20 ms packets (pure Rust).
+    #[default]
+    Opus,
+    /// AAC-LC at 32 kb/s, 16 kHz mono (feature `ffmpeg`).
+    Aac,
+}
+
+impl std::str::FromStr for AudioCodec {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<AudioCodec> {
+        match s.to_ascii_lowercase().as_str() {
+            "opus" => Ok(AudioCodec::Opus),
+            "aac" => Ok(AudioCodec::Aac),
+            other => Err(Error::new(ErrorKind::Config, format!("unknown audio codec {other:?} (opus or aac)"))),
+        }
+    }
+}
+
+/// Encoded sound for the muxer.
+struct SoundTrack {
+    codec: muxide::api::AudioCodec,
+    rate: u32,
+    packets: Vec<Vec<u8>>,
+    /// Seconds per packet.
+    packet_s: f64,
 }
 
 impl Default for EvidenceConfig {
@@ -49,6 +84,7 @@ impl Default for EvidenceConfig {
             bitrate_bps: 900_000,
             start_us: None,
             end_us: None,
+            audio_codec: AudioCodec::Opus,
         }
     }
 }
@@ -212,9 +248,9 @@ impl EvidenceEncoder {
         // 4% for the container, then what the budget allows.
         let budget_bps = ((self.config.max_bytes as f64 * 0.96 * 8.0) / duration_s.max(0.04)) as u32;
         let mut bitrate = self.config.bitrate_bps.min(budget_bps).max(20_000);
-        let opus = self.encode_opus(t0, ticks as f64 / self.config.fps as f64)?;
+        let sound = self.encode_sound(t0, ticks as f64 / self.config.fps as f64)?;
         for pass in 1..=5 {
-            let mp4 = self.encode_pass(w, h, &order, bitrate, opus.as_deref())?;
+            let mp4 = self.encode_pass(w, h, &order, bitrate, sound.as_ref())?;
             if (mp4.len() as u64) <= self.config.max_bytes {
                 return Ok(EvidenceVideo {
                     mp4,
@@ -235,8 +271,9 @@ impl EvidenceEncoder {
         ))
     }
 
-    /// Opus packets covering `[t0, t0 + duration)`, or `None` without audio.
-    fn encode_opus(&self, t0: i64, duration_s: f64) -> Result<Option<Vec<Vec<u8>>>> {
+    /// The sound covering `[t0, t0 + duration)` in the configured codec, or `None`
+    /// without audio.
+    fn encode_sound(&self, t0: i64, duration_s: f64) -> Result<Option<SoundTrack>> {
         let Some((start_us, pcm)) = &self.audio else { return Ok(None) };
         // Sample k of the track plays at t0 + k / 16 kHz.
         let offset = ((t0 - start_us) as f64 * 16_000.0 / 1e6).round() as i64;
@@ -250,6 +287,20 @@ impl EvidenceEncoder {
                 }
             }
         }
+        if self.config.audio_codec == AudioCodec::Aac {
+            #[cfg(feature = "ffmpeg")]
+            return Ok(Some(SoundTrack {
+                codec: muxide::api::AudioCodec::Aac(muxide::api::AacProfile::Lc),
+                rate: 16_000,
+                packets: super::ffmpeg::encode_aac(&track[..n], 16_000)?,
+                packet_s: 1024.0 / 16_000.0,
+            }));
+            #[cfg(not(feature = "ffmpeg"))]
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "AAC sound needs the `ffmpeg` feature; Opus works in every build",
+            ));
+        }
         let mut enc = opus_rs::OpusEncoder::new(16_000, 1, opus_rs::Application::Voip)
             .map_err(|e| Error::new(ErrorKind::Encode, format!("cannot start the Opus encoder: {e}")))?;
         enc.bitrate_bps = 24_000;
@@ -261,10 +312,17 @@ impl EvidenceEncoder {
                 .map_err(|e| Error::new(ErrorKind::Encode, format!("Opus encoding failed: {e}")))?;
             packets.push(buf[..len].to_vec());
         }
-        Ok(Some(packets))
+        Ok(Some(SoundTrack { codec: muxide::api::AudioCodec::Opus, rate: 48_000, packets, packet_s: 0.02 }))
     }
 
-    fn encode_pass(&self, w: u32, h: u32, order: &[usize], bitrate: u32, opus: Option<&[Vec<u8>]>) -> Result<Vec<u8>> {
+    fn encode_pass(
+        &self,
+        w: u32,
+        h: u32,
+        order: &[usize],
+        bitrate: u32,
+        sound: Option<&SoundTrack>,
+    ) -> Result<Vec<u8>> {
         let enc_err = |e: String| Error::new(ErrorKind::Encode, e);
         let fps = self.config.fps;
         let config = EncoderConfig::new()
@@ -281,11 +339,12 @@ impl EvidenceEncoder {
             let mut builder = muxide::api::MuxerBuilder::new(&mut out)
                 .video(muxide::api::VideoCodec::H264, w, h, fps as f64)
                 .with_fast_start(true);
-            if opus.is_some() {
-                builder = builder.audio(muxide::api::AudioCodec::Opus, 48_000, 1);
+            if let Some(s) = sound {
+                builder = builder.audio(s.codec, s.rate, 1);
             }
             let mut muxer = builder.build().map_err(|e| enc_err(format!("cannot start the MP4 muxer: {e}")))?;
-            let packets = opus.unwrap_or(&[]);
+            let packets: &[Vec<u8>] = sound.map_or(&[], |s| s.packets.as_slice());
+            let packet_s = sound.map_or(0.02, |s| s.packet_s);
             let mut next_audio = 0usize;
             let (wu, hu) = (w as usize, h as usize);
             let mut annexb = Vec::new();
@@ -308,15 +367,17 @@ impl EvidenceEncoder {
                 let pts = k as f64 / fps as f64;
                 muxer.write_video(pts, &annexb, key).map_err(|e| enc_err(format!("MP4 muxing failed: {e}")))?;
                 // Interleave: audio packets up to this video time.
-                while next_audio < packets.len() && next_audio as f64 * 0.02 <= pts {
+                while next_audio < packets.len() && next_audio as f64 * packet_s <= pts {
                     muxer
-                        .write_audio(next_audio as f64 * 0.02, &packets[next_audio])
+                        .write_audio(next_audio as f64 * packet_s, &packets[next_audio])
                         .map_err(|e| enc_err(format!("MP4 audio muxing failed: {e}")))?;
                     next_audio += 1;
                 }
             }
             for (i, p) in packets.iter().enumerate().skip(next_audio) {
-                muxer.write_audio(i as f64 * 0.02, p).map_err(|e| enc_err(format!("MP4 audio muxing failed: {e}")))?;
+                muxer
+                    .write_audio(i as f64 * packet_s, p)
+                    .map_err(|e| enc_err(format!("MP4 audio muxing failed: {e}")))?;
             }
             muxer.finish().map_err(|e| enc_err(format!("MP4 muxing failed: {e}")))?;
         }

@@ -160,3 +160,75 @@ impl FrameDecoder for FfmpegDecoder {
         self.errors
     }
 }
+
+/// AAC-LC with FFmpeg's native encoder: mono `pcm` at `rate` in, ADTS frames out (what
+/// the MP4 muxer takes), 1024 samples each.
+pub(crate) fn encode_aac(pcm: &[f32], rate: u32) -> Result<Vec<Vec<u8>>> {
+    use ff::format::sample::Type;
+    use ff::format::Sample;
+    use ff::ChannelLayout;
+    let enc_err = |what: &str, e: ff::Error| Error::new(ErrorKind::Encode, format!("AAC {what}: {e}"));
+    init()?;
+    let codec = ff::encoder::find(ff::codec::Id::AAC)
+        .ok_or_else(|| Error::new(ErrorKind::Unsupported, "this FFmpeg has no AAC encoder"))?;
+    let mut enc =
+        ff::codec::context::Context::new_with_codec(codec).encoder().audio().map_err(|e| enc_err("encoder", e))?;
+    enc.set_rate(rate as i32);
+    enc.set_channel_layout(ChannelLayout::MONO);
+    enc.set_format(Sample::F32(Type::Planar));
+    enc.set_bit_rate(32_000);
+    enc.set_time_base((1, rate as i32));
+    let mut enc = enc.open_as(codec).map_err(|e| enc_err("cannot open the encoder", e))?;
+    let n = (enc.frame_size() as usize).max(1);
+    // The encoder's priming delay: skip that much input so that the decoded sound starts
+    // where the video does (MP4 players without an edit list would play it late).
+    // SAFETY: `as_ptr` is the opened encoder's live AVCodecContext.
+    let delay = unsafe { (*enc.as_ptr()).initial_padding }.max(0) as usize;
+    let mut padded = pcm.get(delay..).unwrap_or_default().to_vec();
+    padded.resize(pcm.len(), 0.0);
+    let pcm = padded.as_slice();
+    let mut out = Vec::new();
+    let mut packet = ff::Packet::empty();
+    let mut drain = |enc: &mut ff::encoder::Audio, out: &mut Vec<Vec<u8>>| {
+        while enc.receive_packet(&mut packet).is_ok() {
+            if let Some(d) = packet.data() {
+                out.push(adts(d, rate));
+            }
+        }
+    };
+    for (k, chunk) in pcm.chunks(n).enumerate() {
+        let mut frame = ff::frame::Audio::new(Sample::F32(Type::Planar), n, ChannelLayout::MONO);
+        frame.set_rate(rate);
+        let plane = frame.plane_mut::<f32>(0);
+        plane.fill(0.0);
+        plane[..chunk.len()].copy_from_slice(chunk);
+        frame.set_pts(Some((k * n) as i64));
+        enc.send_frame(&frame).map_err(|e| enc_err("encoding failed", e))?;
+        drain(&mut enc, &mut out);
+    }
+    enc.send_eof().map_err(|e| enc_err("flushing failed", e))?;
+    drain(&mut enc, &mut out);
+    // The flush emits the priming's worth past the end: keep the track as long as the sound.
+    out.truncate(pcm.len().div_ceil(n));
+    Ok(out)
+}
+
+/// A raw AAC-LC frame with its 7-byte ADTS header (MPEG-4, no CRC, mono).
+fn adts(raw: &[u8], rate: u32) -> Vec<u8> {
+    const RATES: [u32; 13] =
+        [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
+    let idx = RATES.iter().position(|r| *r == rate).unwrap_or(8) as u8;
+    let len = raw.len() + 7;
+    let (profile, channels) = (1u8, 1u8); // AAC LC (object type 2, minus 1), mono
+    let mut h = vec![
+        0xFF,
+        0xF1,
+        (profile << 6) | (idx << 2) | (channels >> 2),
+        ((channels & 3) << 6) | ((len >> 11) as u8 & 0x3),
+        ((len >> 3) & 0xFF) as u8,
+        (((len & 7) << 5) as u8) | 0x1F,
+        0xFC,
+    ];
+    h.extend_from_slice(raw);
+    h
+}

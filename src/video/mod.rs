@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use audio::{extract_audio, resample_mono, AudioClip};
-pub use encode::{encode_evidence, psnr_i420, EvidenceConfig, EvidenceEncoder, EvidenceVideo};
+pub use encode::{encode_evidence, psnr_i420, AudioCodec, EvidenceConfig, EvidenceEncoder, EvidenceVideo};
 pub use jpeg::{encode_best_frame, BestFrameConfig};
 pub use pipeline::{track_video, VideoRun};
 
