@@ -37,6 +37,13 @@ fn session(clip: &std::path::Path, voice: &[f32]) -> LipReport {
     s.finish().lip.expect("a digit report")
 }
 
+/// Runs the `liveface` binary, which must succeed; its last JSON line.
+fn cli_last_line(args: &[std::ffi::OsString]) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_liveface")).args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap()
+}
+
 #[test]
 fn a_talking_face_passes_with_its_own_voice_and_not_with_another() {
     let (Some(d10), Some(katie)) =
@@ -64,15 +71,10 @@ fn the_lip_package_carries_the_code_and_the_whole_reading_with_its_sound() {
     let Some(d10) = common::shared("data/faces/liveportrait_d10.mp4") else { return };
     let dir = std::env::temp_dir().join(format!("liveface-lip-pkg-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_liveface"))
-        .args(["precheck", "--mode", "lip", "--code", "7294", "--package"])
-        .arg(&dir)
-        .arg(&d10)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let last: serde_json::Value =
-        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    let mut args: Vec<std::ffi::OsString> =
+        ["precheck", "--mode", "lip", "--code", "7294", "--package"].map(Into::into).into();
+    args.extend([dir.clone().into_os_string(), d10.into_os_string()]);
+    let last = cli_last_line(&args);
     let outcome = &last["outcome"];
     assert_eq!(outcome["mode"], "lip");
     let req: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("request.json")).unwrap()).unwrap();
@@ -111,14 +113,10 @@ fn package_sound_holds_the_reading(video: &std::path::Path, speech_us: i64, spee
 #[test]
 fn live_from_a_clip_listens_to_its_sound() {
     let Some(d10) = common::shared("data/faces/liveportrait_d10.mp4") else { return };
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_liveface"))
-        .args(["live", "--mode", "lip", "--code", "7294", "--json", "--source"])
-        .arg(&d10)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let last: serde_json::Value =
-        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    let mut args: Vec<std::ffi::OsString> =
+        ["live", "--mode", "lip", "--code", "7294", "--json", "--source"].map(Into::into).into();
+    args.push(d10.into_os_string());
+    let last = cli_last_line(&args);
     assert_eq!(last["outcome"]["passed"], true, "{last}");
     assert!(last["outcome"]["lip"]["speech_ms"].as_i64().unwrap() > 1000, "{last}");
 }
