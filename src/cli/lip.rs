@@ -11,9 +11,10 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use liveface::checks::lip::{LipCheck, LipReport, LipThresholds};
-use liveface::checks::{AudioChunk, Check};
+use liveface::checks::Check;
 use liveface::{Engine, FrameReport, Session, SessionConfig};
 
+use super::session::AudioFeed;
 use super::{frame_source, stem, write_line};
 
 pub struct EvalLipArgs {
@@ -58,16 +59,10 @@ fn run(engine: &Engine, reports: &[FrameReport], audio: Option<&[f32]>) -> anyho
     let check: Box<dyn Check> = Box::new(LipCheck::new(Some(engine), CODE, LipThresholds::default()));
     let mut session = Session::with_checks(None, SessionConfig::lip(CODE), vec![check])?;
     let t0 = reports.first().map_or(0, |r| r.timestamp_us);
-    let mut fed = 0usize;
+    let mut feed = audio.map(|a| AudioFeed::new(16_000, a.to_vec()));
     for r in reports {
-        if let Some(a) = audio {
-            let upto = ((((r.timestamp_us - t0) as f64 / 1e6) + 0.1) * 16_000.0) as usize;
-            let upto = upto.min(a.len());
-            if upto > fed {
-                let t_us = t0 + fed as i64 * 1_000_000 / 16_000;
-                session.push_audio(&AudioChunk { samples: &a[fed..upto], sample_rate: 16_000, t_us });
-                fed = upto;
-            }
+        if let Some(f) = feed.as_mut() {
+            f.upto(&mut session, t0, r.timestamp_us);
         }
         session.push_report(r);
         if session.is_finished() {

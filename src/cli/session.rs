@@ -138,24 +138,28 @@ pub struct PrecheckArgs {
 /// Reads a display log: `index,from_ms,to_ms` rows (a header and `#` lines allowed).
 /// A clip's sound fed to a session alongside its frames: before each frame, the samples
 /// up to 100 ms past it (a microphone delivers sound about that far ahead of tracking).
-struct AudioFeed {
+pub(super) struct AudioFeed {
     rate: u32,
     samples: Vec<f32>,
     fed: usize,
 }
 
 impl AudioFeed {
+    pub(super) fn new(rate: u32, samples: Vec<f32>) -> AudioFeed {
+        AudioFeed { rate, samples, fed: 0 }
+    }
+
     /// The clip's sound when the session listens (lip mode) and the source is a file.
     fn for_clip(mode: Mode, path: &Path) -> anyhow::Result<Option<AudioFeed>> {
         if mode != Mode::Lip || !path.is_file() {
             return Ok(None);
         }
-        Ok(clip_audio(path)?.map(|(rate, samples)| AudioFeed { rate, samples, fed: 0 }))
+        Ok(clip_audio(path)?.map(|(rate, samples)| AudioFeed::new(rate, samples)))
     }
 
     /// Pushes the samples up to `t_us` + 100 ms (the clip's sound starts with its first
     /// frame, at `t0`).
-    fn upto(&mut self, session: &mut Session, t0: i64, t_us: i64) {
+    pub(super) fn upto(&mut self, session: &mut Session, t0: i64, t_us: i64) {
         let upto = ((((t_us - t0) as f64 / 1e6) + 0.1) * self.rate as f64) as usize;
         let upto = upto.min(self.samples.len());
         if upto > self.fed {

@@ -18,6 +18,9 @@ use crate::checks::{AudioChunk, Check, CheckKind, CheckReport, Ending, FrameCtx,
 use crate::engine::Engine;
 pub use sync::SyncEstimate;
 
+/// Length of one voice-model chunk (µs).
+const CHUNK_US: i64 = VAD_CHUNK as i64 * 1_000_000 / VAD_RATE as i64;
+
 /// Longest stretch of silence a gap between audio chunks' timestamps adds (s).
 const MAX_GAP_S: usize = 5;
 
@@ -110,6 +113,10 @@ pub struct LipCheck {
     audio_t0: Option<i64>,
     /// Per frame: time and mouth aperture (`None`: no face).
     frames: Vec<(i64, Option<f32>)>,
+    /// Speech chunks so far and the index of the last one, kept as the voice model
+    /// answers so that each frame's end-of-reading test is O(1).
+    speech_chunks: usize,
+    last_speech: Option<usize>,
     report: Option<LipReport>,
 }
 
@@ -126,6 +133,8 @@ impl LipCheck {
             audio: Vec::new(),
             audio_t0: None,
             frames: Vec::new(),
+            speech_chunks: 0,
+            last_speech: None,
             report: None,
         }
     }
@@ -133,11 +142,10 @@ impl LipCheck {
     /// Speech chunks: (start µs, is speech).
     fn chunks(&self) -> Vec<(i64, bool)> {
         let (Some(vad), Some(t0)) = (&self.vad, self.audio_t0) else { return Vec::new() };
-        let chunk_us = VAD_CHUNK as i64 * 1_000_000 / VAD_RATE as i64;
         vad.probabilities()
             .iter()
             .enumerate()
-            .map(|(k, p)| (t0 + k as i64 * chunk_us, *p >= self.th.voice_probability))
+            .map(|(k, p)| (t0 + k as i64 * CHUNK_US, *p >= self.th.voice_probability))
             .collect()
     }
 
@@ -170,7 +178,7 @@ fn analyse(
     frames: &[(i64, Option<f32>)],
     vad_error: bool,
 ) -> LipReport {
-    let chunk_us = VAD_CHUNK as i64 * 1_000_000 / VAD_RATE as i64;
+    let chunk_us = CHUNK_US;
     let speech: Vec<i64> = chunks.iter().filter(|c| c.1).map(|c| c.0).collect();
     let mut r = LipReport {
         code: code.to_string(),
@@ -258,12 +266,11 @@ impl Check for LipCheck {
         }
         self.frames.push((ctx.t_us, face.map(|f| f.mouth_openness)));
         // Decide once enough speech has been followed by silence (and frames past it).
-        let chunks = self.chunks();
-        let chunk_us = VAD_CHUNK as i64 * 1_000_000 / VAD_RATE as i64;
-        let speech = chunks.iter().filter(|c| c.1).count() as i64 * chunk_us / 1000;
-        if let (Some(last), Some(heard)) = (chunks.iter().rev().find(|c| c.1), chunks.last()) {
-            let quiet_since = last.0 + chunk_us;
-            let silence = heard.0 + chunk_us - quiet_since;
+        if let (Some(last), Some(t0)) = (self.last_speech, self.audio_t0) {
+            let heard = self.vad.as_ref().map_or(0, |v| v.probabilities().len());
+            let quiet_since = t0 + (last as i64 + 1) * CHUNK_US;
+            let silence = heard.saturating_sub(last + 1) as i64 * CHUNK_US;
+            let speech = self.speech_chunks as i64 * CHUNK_US / 1000;
             if speech >= self.th.min_speech_ms && silence >= self.th.end_silence_ms * 1000 && ctx.t_us >= quiet_since {
                 return self.decide();
             }
@@ -323,10 +330,18 @@ impl Check for LipCheck {
 
 impl LipCheck {
     fn push_vad(&mut self, samples: &[f32]) {
-        if let Some(vad) = self.vad.as_mut() {
-            if vad.push(samples).is_err() {
-                self.vad_error = true;
+        let Some(vad) = self.vad.as_mut() else { return };
+        let before = vad.probabilities().len();
+        match vad.push(samples) {
+            Ok(new) => {
+                for (k, p) in new.iter().enumerate() {
+                    if *p >= self.th.voice_probability {
+                        self.speech_chunks += 1;
+                        self.last_speech = Some(before + k);
+                    }
+                }
             }
+            Err(_) => self.vad_error = true,
         }
     }
 }
