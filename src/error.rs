@@ -22,6 +22,8 @@ pub enum ErrorKind {
     Config,
     /// No camera, or the camera went away.
     Camera,
+    /// No microphone, or the microphone went away.
+    Microphone,
     /// The input is valid but this build cannot handle it (e.g. a codec behind a feature).
     Unsupported,
     /// Encoding output (video, JPEG) failed or cannot meet its limits.
@@ -45,6 +47,7 @@ impl ErrorKind {
             ErrorKind::Io => "io",
             ErrorKind::Config => "config",
             ErrorKind::Camera => "camera",
+            ErrorKind::Microphone => "microphone",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Encode => "encode",
             ErrorKind::Limit => "limit",

@@ -39,6 +39,8 @@ enum Cmd {
     Info(cli::api::InfoArgs),
     /// List cameras (needs the `camera` feature).
     Cameras,
+    /// List microphones (needs the `audio` feature).
+    Microphones,
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Cmd::Submit(a) => cli::api::submit(a),
         Cmd::Challenge(a) => cli::api::challenge(a),
         Cmd::Cameras => cli::api::cameras(),
+        Cmd::Microphones => cli::api::microphones(),
     };
     match res {
         Ok(code) => code,

@@ -8,6 +8,14 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{FrameRef, PixelFormat, Rotation, MAX_DIMENSION};
 
+/// Microseconds on the process's capture clock (monotonic, from its first use). Cameras
+/// and microphones both stamp what they capture with it, so frames and sound pushed to one
+/// session share a clock.
+pub fn capture_clock_us() -> i64 {
+    static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    ORIGIN.get_or_init(std::time::Instant::now).elapsed().as_micros() as i64
+}
+
 /// Pixels owned by a source, with their layout and orientation.
 #[derive(Debug, Clone)]
 pub struct OwnedFrame {
@@ -314,7 +322,6 @@ mod camera {
     /// An open camera stream.
     pub struct Camera {
         inner: nokhwa::Camera,
-        started: std::time::Instant,
     }
 
     impl std::fmt::Debug for Camera {
@@ -335,7 +342,7 @@ mod camera {
             inner
                 .open_stream()
                 .map_err(|e| Error::new(ErrorKind::Camera, format!("cannot start camera {index}: {e}")))?;
-            Ok(Camera { inner, started: std::time::Instant::now() })
+            Ok(Camera { inner })
         }
 
         /// Waits for the next frame.
@@ -348,7 +355,7 @@ mod camera {
                 .inner
                 .frame()
                 .map_err(|e| Error::new(ErrorKind::Camera, format!("camera stopped delivering frames: {e}")))?;
-            let ts = self.started.elapsed().as_micros() as i64;
+            let ts = super::capture_clock_us();
             let res = buf.resolution();
             let (w, h) = (res.width(), res.height());
             let raw = buf.buffer();

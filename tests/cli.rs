@@ -505,3 +505,20 @@ mod shared_data {
         assert!(req["VideoBase64"].as_str().unwrap().len() > 10_000);
     }
 }
+
+/// `liveface microphones` prints the microphones as one JSON array (empty, or ALSA's
+/// pseudo-devices, on a machine without a sound card); without the feature it says how to
+/// get it.
+#[test]
+fn microphones_are_listed_as_json_or_the_feature_is_named() {
+    let out = liveface().arg("microphones").output().unwrap();
+    if cfg!(feature = "audio") {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let l = lines(&out.stdout);
+        assert_eq!(l.len(), 1);
+        assert!(l[0].as_array().unwrap().iter().all(|m| m["id"].is_string() && m["name"].is_string()), "{}", l[0]);
+    } else {
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--features audio"));
+    }
+}

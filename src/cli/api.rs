@@ -111,6 +111,18 @@ pub fn cameras() -> anyhow::Result<ExitCode> {
     bail!("this build has no camera support; rebuild with `--features camera`")
 }
 
+#[cfg(feature = "audio")]
+pub fn microphones() -> anyhow::Result<ExitCode> {
+    let list = liveface::audio::list_microphones()?;
+    println!("{}", serde_json::to_string(&list)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "audio"))]
+pub fn microphones() -> anyhow::Result<ExitCode> {
+    bail!("this build has no microphone support; rebuild with `--features audio`")
+}
+
 #[cfg(feature = "paas")]
 fn client(conn: &ConnArgs) -> anyhow::Result<liveface::package::client::Client> {
     let mut cfg = liveface::package::client::ClientConfig::from_env()?;

@@ -174,6 +174,34 @@ impl AudioFeed {
     }
 }
 
+/// Where a live session's sound comes from.
+enum Sound {
+    /// None (modes that do not listen).
+    Silent,
+    /// A clip's track, fed with its frames.
+    Clip(AudioFeed),
+    /// A microphone, on the camera's clock.
+    #[cfg(feature = "audio")]
+    Mic(liveface::audio::Microphone),
+}
+
+impl Sound {
+    /// Everything heard up to the frame at `t_us` (the clip's first frame at `t0`).
+    fn before_frame(&mut self, session: &mut Session, t0: i64, t_us: i64) -> anyhow::Result<()> {
+        match self {
+            Sound::Silent => {}
+            Sound::Clip(feed) => feed.upto(session, t0, t_us),
+            #[cfg(feature = "audio")]
+            Sound::Mic(mic) => {
+                while let Some(chunk) = mic.try_next()? {
+                    session.push_audio(&chunk.as_chunk());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The clip's sound (rate, mono samples); `None` without an audio track (a digit
 /// session then fails with "no voice").
 #[cfg(feature = "video")]
@@ -267,6 +295,10 @@ pub struct LiveArgs {
     /// Play this clip in real time instead of a camera.
     #[arg(long)]
     source: Option<PathBuf>,
+    /// Lip mode with the camera: the microphone to listen to (an id from `liveface
+    /// microphones`; default: the system's default input). Feature `audio`.
+    #[arg(long)]
+    microphone: Option<String>,
     /// JSON Lines (every event, then the outcome) even on a terminal.
     #[arg(long)]
     json: bool,
@@ -554,7 +586,7 @@ fn run_live(
     session: &mut Session,
     out: &mut LiveOut,
     realtime: bool,
-    mut audio: Option<AudioFeed>,
+    mut sound: Sound,
 ) -> anyhow::Result<Outcome> {
     let start = Instant::now();
     let timeout_ms = session.config().timeout_ms;
@@ -569,9 +601,7 @@ fn run_live(
                 std::thread::sleep(wait);
             }
         }
-        if let Some(feed) = audio.as_mut() {
-            feed.upto(session, t0, frame.timestamp_us);
-        }
+        sound.before_frame(session, t0, frame.timestamp_us)?;
         let (report, events) = session.push(&frame.as_frame()?)?;
         recent.push_back(Instant::now());
         while recent.len() > 30 {
@@ -616,27 +646,43 @@ pub fn live(a: LiveArgs) -> anyhow::Result<ExitCode> {
     };
     let outcome = match &a.source {
         Some(p) => {
-            let audio = AudioFeed::for_clip(session.config().mode, p)?;
-            run_live(&mut *frame_source(p, 30.0)?, &mut session, &mut out, true, audio)?
+            let sound = AudioFeed::for_clip(session.config().mode, p)?.map_or(Sound::Silent, Sound::Clip);
+            run_live(&mut *frame_source(p, 30.0)?, &mut session, &mut out, true, sound)?
         }
-        None => live_camera(a.camera, &mut session, &mut out)?,
+        None => {
+            // Without a camera there is nothing to listen alongside: live_camera says so first.
+            let listen = session.config().mode == Mode::Lip && cfg!(feature = "camera");
+            let sound = if listen { microphone(a.microphone.as_deref())? } else { Sound::Silent };
+            live_camera(a.camera, &mut session, &mut out, sound)?
+        }
     };
     Ok(if outcome.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 #[cfg(feature = "camera")]
-fn live_camera(index: u32, session: &mut Session, out: &mut LiveOut) -> anyhow::Result<Outcome> {
+fn live_camera(index: u32, session: &mut Session, out: &mut LiveOut, sound: Sound) -> anyhow::Result<Outcome> {
     // A queue of 2: frames are dropped (and counted) when tracking is behind, so prompts
     // stay current.
     let mut capture = liveface::source::Capture::camera(index, 2)?;
-    // The camera has no sound here: a digit session through `live` needs --source CLIP
-    // until microphone capture lands.
-    let outcome = run_live(&mut capture, session, out, false, None)?;
+    let outcome = run_live(&mut capture, session, out, false, sound)?;
     eprintln!("dropped frames: {}", capture.dropped());
     Ok(outcome)
 }
 
 #[cfg(not(feature = "camera"))]
-fn live_camera(_: u32, _: &mut Session, _: &mut LiveOut) -> anyhow::Result<Outcome> {
+fn live_camera(_: u32, _: &mut Session, _: &mut LiveOut, _: Sound) -> anyhow::Result<Outcome> {
     anyhow::bail!("this build has no camera support; rebuild with `--features camera`, or use --source CLIP")
+}
+
+/// The microphone for a lip session through the camera.
+#[cfg(feature = "audio")]
+fn microphone(id: Option<&str>) -> anyhow::Result<Sound> {
+    let mic = liveface::audio::Microphone::open(id)?;
+    eprintln!("listening to {} ({} Hz, {} channel(s))", mic.name(), mic.sample_rate(), mic.channels());
+    Ok(Sound::Mic(mic))
+}
+
+#[cfg(not(feature = "audio"))]
+fn microphone(_: Option<&str>) -> anyhow::Result<Sound> {
+    anyhow::bail!("lip mode with the camera needs a microphone: rebuild with `--features audio`, or use --source CLIP")
 }
