@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 
-use crate::checks::AudioChunk;
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::capture_clock_us;
 
@@ -49,7 +48,7 @@ pub fn list_microphones() -> Result<Vec<MicrophoneInfo>> {
         .collect())
 }
 
-/// Mono sound from the microphone, as captured.
+/// Mono sound from the microphone, as captured (`as_chunk()` gives it to a session).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapturedAudio {
     /// Time of the first sample on the capture clock, microseconds.
@@ -58,13 +57,6 @@ pub struct CapturedAudio {
     pub sample_rate: u32,
     /// Mono samples, -1..1.
     pub samples: Vec<f32>,
-}
-
-impl CapturedAudio {
-    /// The chunk to give [`Session::push_audio`](crate::Session::push_audio).
-    pub fn as_chunk(&self) -> AudioChunk<'_> {
-        AudioChunk { samples: &self.samples, sample_rate: self.sample_rate, t_us: self.t_us }
-    }
 }
 
 /// An open microphone stream. Dropping it stops the capture.

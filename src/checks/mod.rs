@@ -87,6 +87,14 @@ pub struct AudioChunk<'a> {
     pub t_us: i64,
 }
 
+#[cfg(feature = "audio")]
+impl crate::audio::CapturedAudio {
+    /// The chunk to give [`Session::push_audio`](crate::Session::push_audio).
+    pub fn as_chunk(&self) -> AudioChunk<'_> {
+        AudioChunk { samples: &self.samples, sample_rate: self.sample_rate, t_us: self.t_us }
+    }
+}
+
 /// The app's acknowledgement that something it was told to show was on screen
 /// (e.g. "colour N from t1 to t2").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
