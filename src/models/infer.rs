@@ -109,7 +109,7 @@ pub(crate) static SPECS: [ModelSpec; 5] = [
     },
     ModelSpec {
         file: "face_attention_heads.onnx",
-        sha256: "fb41c2fe7f4efdea45d9e0a9a252d415515b1318ab9347df3b0e91ff9fc4ab7e",
+        sha256: "7365282a3cf1c144874357df0a816238888ce0b0de11dbd2239ba52b7cbbdceb",
         inputs: &[
             ("lips_crop", &[1, 32, 16, 16]),
             ("left_eye_crop", &[1, 32, 16, 16]),
