@@ -258,7 +258,7 @@ pub fn eval(a: EvalLightArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&a.out)?;
     let engine = Engine::new()?;
     let cfg = LightChallengeConfig::default();
-    let mut csv = String::from("clip,fps,amplitude,trial,kind,passed,reason,correlation,response,decoded_share,background_share,relief_ratio,relief_spread,lag_ms,lag_jitter_ms\n");
+    let mut csv = String::from("clip,fps,amplitude,trial,kind,passed,reason,correlation,response,decoded_share,background_share,relief_ratio,relief_spread,lag_ms,lag_jitter_ms,unexplained\n");
     // (fps, amplitude, kind) -> tally
     let mut tally: BTreeMap<(u32, u32, LightAttack), Tally> = BTreeMap::new();
     let key = |f: f64, amp: f32| ((f * 100.0).round() as u32, (amp * 100.0).round() as u32);
@@ -373,7 +373,7 @@ fn session_row(name: &str, fps: f64, amp: f32, trial: u32, kind: LightAttack, r:
     let opt = |v: Option<f32>| v.map_or(String::new(), |v| format!("{v:.3}"));
     match r {
         Some(r) => format!(
-            "{name},{fps},{amp},{trial},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{name},{fps},{amp},{trial},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             kind.name(),
             r.passed,
             r.reason.map_or(String::new(), |x| serde_json::to_value(x)
@@ -387,8 +387,9 @@ fn session_row(name: &str, fps: f64, amp: f32, trial: u32, kind: LightAttack, r:
             opt(r.relief.and_then(|x| x.spread)),
             r.lag_ms.map_or(String::new(), |v| v.to_string()),
             r.lag_jitter_ms.map_or(String::new(), |v| v.to_string()),
+            opt(r.unexplained),
         ),
-        None => format!("{name},{fps},{amp},{trial},{},false,no_decision,,,,,,,,\n", kind.name()),
+        None => format!("{name},{fps},{amp},{trial},{},false,no_decision,,,,,,,,,\n", kind.name()),
     }
 }
 
