@@ -5,9 +5,8 @@
 //! samples are mixed down to mono and stamped on the capture clock
 //! ([`crate::source::capture_clock_us`]), the clock cameras stamp frames with, so a
 //! [`Session`](crate::Session) can take frames and sound from both. The real-time callback
-//! only copies into a bounded queue; when the reader falls behind, the oldest sound is not
-//! kept (the chunk is dropped and counted), since a digit session must not wait on a
-//! backlog.
+//! only copies into a bounded queue; when the reader falls behind and the queue is full,
+//! the newest chunk is dropped and counted (the callback must never block).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
@@ -81,7 +80,7 @@ impl std::fmt::Debug for Microphone {
     }
 }
 
-/// Chunks the callback may queue before the oldest are dropped: at the usual 10-20 ms a
+/// Chunks the callback may queue before new ones are dropped: at the usual 10-20 ms a
 /// callback, a few seconds of sound.
 const QUEUE: usize = 256;
 
