@@ -44,6 +44,8 @@ fn stages(c: &mut Criterion) {
 
     // The default attention mesh: trunk + region heads (the eyes come with it).
     let mut g = c.benchmark_group("mesh");
+    // The 192x192 input crop alone (bilinear sampling from the RGB frame).
+    g.bench_function("crop_192", |b| b.iter(|| tracker.stage_crop(&frame, &roi)));
     g.bench_function("attention_trunk_and_heads", |b| b.iter(|| tracker.stage_mesh(&frame, &roi).unwrap()));
     // The mesh + iris pair: one mesh pass, then one iris pass per eye.
     let mesh_iris = Engine::builder().landmark_model(LandmarkModel::MeshIris).build().expect("mesh + iris engine");

@@ -74,8 +74,13 @@ done
 # The two eye heads share their structure: one graph on twice the channels (grouped
 # convolutions) runs both in 253 nodes instead of 388 (tools/merge_eye_heads.py).
 python "$here/tools/merge_eye_heads.py" raw/split_attention_heads.onnx raw/merged_attention_heads.onnx
-python "$here/tools/canon_onnx.py" raw/split_attention_trunk.onnx out/face_attention_trunk.onnx
-python "$here/tools/canon_onnx.py" raw/merged_attention_heads.onnx out/face_attention_heads.onnx
+# The blocks that widen their channels zero-pad the residual (Pad): as 1x1 convolutions
+# they stay in ONNX Runtime's blocked layout (tools/pad_as_conv.py). Not for BlazeFace,
+# whose widening steps of 4-8 channels make the convolution cost more than the Pad.
+python "$here/tools/pad_as_conv.py" raw/split_attention_trunk.onnx raw/pad_attention_trunk.onnx
+python "$here/tools/pad_as_conv.py" raw/merged_attention_heads.onnx raw/pad_attention_heads.onnx
+python "$here/tools/canon_onnx.py" raw/pad_attention_trunk.onnx out/face_attention_trunk.onnx
+python "$here/tools/canon_onnx.py" raw/pad_attention_heads.onnx out/face_attention_heads.onnx
 
 python "$here/tools/parity.py" tflite out "$here/../assets"
 

@@ -260,6 +260,13 @@ impl Tracker {
         Ok((p, lm))
     }
 
+    /// Benchmark hook: the mesh model's 192×192 input crop alone (the sampling the mesh
+    /// stage starts with); returns its first value.
+    #[doc(hidden)]
+    pub fn stage_crop(&mut self, frame: &FrameRef, roi: &Roi) -> f32 {
+        self.mesh.crop(frame, roi)[0]
+    }
+
     /// Benchmark hook: the eye stage alone (both eyes) for the face the last
     /// [`Tracker::stage_mesh`] ran on, from its upright landmarks (with the attention mesh
     /// the eyes come from that pass and can be taken once).

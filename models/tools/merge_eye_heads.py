@@ -49,10 +49,10 @@ for a, b in zip(L.graph.node, R.graph.node):
         if len(a.input) > 2:
             ins.append(const("m_" + a.input[2], np.concatenate([init[a.input[2]], init[b.input[2]]], 0)))
         attrs["group"] = attrs.get("group", 1) * 2
-        nodes.append(helper.make_node("Conv", ins, [merged(a.output[0])], name="m_" + a.name, **attrs))
+        nodes.append(helper.make_node("Conv", ins, [merged(a.output[0])], name="m_" + (a.name or a.output[0]), **attrs))
     elif a.op_type in ("Add", "Relu", "MaxPool"):
         assert all(x not in init for x in a.input)
-        nodes.append(helper.make_node(a.op_type, [merged(x) for x in a.input], [merged(a.output[0])], name="m_" + a.name, **attrs))
+        nodes.append(helper.make_node(a.op_type, [merged(x) for x in a.input], [merged(a.output[0])], name="m_" + (a.name or a.output[0]), **attrs))
     elif a.op_type == "Pad":
         # Channel padding: split the halves, pad each, join.
         assert np.array_equal(init[a.input[1]], init[b.input[1]])

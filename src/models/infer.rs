@@ -101,7 +101,7 @@ pub(crate) static SPECS: [ModelSpec; 5] = [
     },
     ModelSpec {
         file: "face_attention_trunk.onnx",
-        sha256: "e3f6ed856eb648cf24011cf4fd645eb5dfc82671db485057de999138c80f2098",
+        sha256: "07af4db87b19fb98e460da508cc528324046b16d0e1869b5fa717ba2f80d8874",
         inputs: &[("input", &[1, 192, 192, 3])],
         outputs: &[("landmarks", &[1, 1, 1, 1404]), ("face_flag", &[1, 1, 1, 1]), ("features", &[1, 32, 48, 48])],
         split_prelu: false,
@@ -109,7 +109,7 @@ pub(crate) static SPECS: [ModelSpec; 5] = [
     },
     ModelSpec {
         file: "face_attention_heads.onnx",
-        sha256: "7365282a3cf1c144874357df0a816238888ce0b0de11dbd2239ba52b7cbbdceb",
+        sha256: "9ba617edc02ea01a0bb967dad2bbbd23f68f76c6471ab4fae706d7986930174a",
         inputs: &[
             ("lips_crop", &[1, 32, 16, 16]),
             ("left_eye_crop", &[1, 32, 16, 16]),

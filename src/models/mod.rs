@@ -225,7 +225,7 @@ impl Mesh {
     /// (upright pixels).
     pub fn run(&mut self, models: &Models, frame: &FrameRef, roi: &Roi, lm: &mut Vec<[f32; 3]>) -> Result<f32> {
         let m = roi.crop_to_frame(MESH);
-        frame.sample_rgb(&m, MESH, MESH, crop_taps(&m), 1.0 / 255.0, 0.0, None, 0.0, &mut self.input);
+        self.crop(frame, roi);
         match &models.landmarks {
             Landmarker::MeshIris { mesh, .. } => mesh.run(&self.input, &mut [&mut self.out, &mut self.flag])?,
             Landmarker::Attention { trunk, heads } => {
@@ -243,6 +243,13 @@ impl Mesh {
             [x, y, p[2] * k]
         }));
         Ok(sigmoid(self.flag[0]))
+    }
+
+    /// Samples the model input (RGB 0..1, `MESH`²) of `roi` and returns it.
+    pub fn crop(&mut self, frame: &FrameRef, roi: &Roi) -> &[f32] {
+        let m = roi.crop_to_frame(MESH);
+        frame.sample_rgb(&m, MESH, MESH, crop_taps(&m), 1.0 / 255.0, 0.0, None, 0.0, &mut self.input);
+        &self.input
     }
 
     /// The last input crop (RGB 0..1, `MESH`²), for photometric signals.
