@@ -32,6 +32,9 @@ for a, b in zip(L.graph.node, R.graph.node):
     for x, y in zip(a.output, b.output):
         pair[x] = y
 
+inferred = onnx.shape_inference.infer_shapes(L)
+channels = {v.name: v.type.tensor_type.shape.dim[1].dim_value for v in list(inferred.graph.value_info) + list(inferred.graph.input)}
+
 nodes, inits = [], []
 def const(name, arr):
     inits.append(numpy_helper.from_array(np.asarray(arr), name))
@@ -54,16 +57,19 @@ for a, b in zip(L.graph.node, R.graph.node):
         assert all(x not in init for x in a.input)
         nodes.append(helper.make_node(a.op_type, [merged(x) for x in a.input], [merged(a.output[0])], name="m_" + (a.name or a.output[0]), **attrs))
     elif a.op_type == "Pad":
-        # Channel padding: split the halves, pad each, join.
-        assert np.array_equal(init[a.input[1]], init[b.input[1]])
-        x = merged(a.input[0])
-        h = [x + "_l", x + "_r"]
-        nodes.append(helper.make_node("Split", [x], h, axis=1, num_outputs=2))
-        p = [h[0] + "_p", h[1] + "_p"]
-        for hi, pi in zip(h, p):
-            nodes.append(helper.make_node("Pad", [hi, a.input[1]], [pi], **attrs))
-        nodes.append(helper.make_node("Concat", p, [merged(a.output[0])], axis=1))
-        inits.append(numpy_helper.from_array(init[a.input[1]], a.input[1]))
+        # Channel zero-padding of each half (C -> C + p): one 1x1 convolution in two
+        # groups with weights [I; 0] per group, which keeps the graph in ONNX Runtime's
+        # blocked layout (a Split, two Pads and a Concat would leave it, and back).
+        pads = init[a.input[1]]
+        assert np.array_equal(pads, init[b.input[1]])
+        rank = len(pads) // 2
+        assert all(v == 0 for i, v in enumerate(pads) if i != rank + 1), pads
+        c, extra = channels[a.input[0]], int(pads[rank + 1])
+        w = np.zeros((2 * (c + extra), c, 1, 1), np.float32)
+        for g in range(2):
+            w[g * (c + extra) + np.arange(c), np.arange(c), 0, 0] = 1.0
+        ins = [merged(a.input[0]), const("m_" + a.output[0] + "_pad", w)]
+        nodes.append(helper.make_node("Conv", ins, [merged(a.output[0])], name="m_" + (a.name or a.output[0]), group=2, kernel_shape=[1, 1]))
     elif a.op_type == "Reshape":
         assert np.array_equal(init[a.input[1]], init[b.input[1]])
         x = merged(a.input[0])

@@ -109,7 +109,7 @@ pub(crate) static SPECS: [ModelSpec; 5] = [
     },
     ModelSpec {
         file: "face_attention_heads.onnx",
-        sha256: "9ba617edc02ea01a0bb967dad2bbbd23f68f76c6471ab4fae706d7986930174a",
+        sha256: "b179554eaa32ab6bc54f62e8229de74e8d09a4ab63c1ab2a9b1ad164caa5dae0",
         inputs: &[
             ("lips_crop", &[1, 32, 16, 16]),
             ("left_eye_crop", &[1, 32, 16, 16]),
