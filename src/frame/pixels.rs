@@ -306,16 +306,28 @@ impl Job<'_> {
         let (maxx, maxy) = (fw as i32 - 1, fh as i32 - 1);
         let n = self.taps;
         let inv = 1.0 / (n * n) as f32;
-        let bilinear = |x: f32, y: f32| bilinear(px, x, y, fw, fh, maxx, maxy);
+        let (xmax, ymax) = (maxx as f32, maxy as f32);
+        // A tap whose 2x2 neighbourhood lies inside the frame skips the border clamps
+        // (the same values: the clamps do nothing there and truncation is floor).
+        let bilinear = |x: f32, y: f32| {
+            let (sx, sy) = (x - 0.5, y - 0.5);
+            if sx >= 0.0 && sy >= 0.0 && sx < xmax && sy < ymax {
+                let (xi, yi) = (sx as usize, sy as usize);
+                px.blend(xi, xi + 1, yi, yi + 1, sx - xi as f32, sy - yi as f32)
+            } else {
+                bilinear(px, x, y, fw, fh, maxx, maxy)
+            }
+        };
         let m = &self.m;
         for (v, row) in out.chunks_exact_mut(self.w * 3).take(self.h).enumerate() {
-            for (u, dst) in row.chunks_exact_mut(3).enumerate() {
-                if let Some([u0, v0, u1, v1]) = self.valid {
-                    if u < u0 || u >= u1 || v < v0 || v >= v1 {
-                        dst.fill(self.fill);
-                        continue;
-                    }
-                }
+            let (lo, hi) = match self.valid {
+                None => (0, self.w),
+                Some([u0, v0, u1, v1]) if v >= v0 && v < v1 => (u0.min(self.w), u1.clamp(u0.min(self.w), self.w)),
+                Some(_) => (0, 0),
+            };
+            row[..lo * 3].fill(self.fill);
+            row[hi * 3..].fill(self.fill);
+            for (u, dst) in row.chunks_exact_mut(3).enumerate().take(hi).skip(lo) {
                 let mut acc = [0.0f32; 3];
                 for b in 0..n {
                     let cv = v as f32 + (b as f32 + 0.5) / n as f32;
@@ -339,6 +351,41 @@ impl Job<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn supersampled_crop_equals_the_clamped_reference_inside_and_at_borders() {
+        // A rotated 3x3-tap crop that reaches past every border of a noisy RGB frame,
+        // with a `valid` window: the fast interior taps give the same bits as clamped
+        // bilinear taps everywhere, and pixels outside `valid` get the fill.
+        let (fw, fh) = (23usize, 17usize);
+        let d: Vec<u8> = (0..fw * fh * 3).map(|i| ((i * 7919) % 251) as u8).collect();
+        let px = Packed::<0, 1, 2, 3> { d: &d, s: fw * 3, w: fw, h: fh };
+        let m = Affine { a: 1.7, b: -0.4, c: 0.4, d: 1.7, tx: -3.0, ty: -2.0 };
+        let (w, h, n) = (16usize, 14usize, 3usize);
+        let valid = [1, 2, 15, 13];
+        let mut out = vec![0.0f32; w * h * 3];
+        Job { m, w, h, taps: n, mul: 0.5, add: 1.0, valid: Some(valid), fill: -7.0, out: &mut out }.visit(&px);
+        for v in 0..h {
+            for u in 0..w {
+                let got = &out[(v * w + u) * 3..][..3];
+                if u < valid[0] || u >= valid[2] || v < valid[1] || v >= valid[3] {
+                    assert_eq!(got, [-7.0; 3]);
+                    continue;
+                }
+                let mut acc = [0.0f32; 3];
+                for b in 0..n {
+                    let cv = v as f32 + (b as f32 + 0.5) / n as f32;
+                    for a in 0..n {
+                        let (x, y) = m.apply(u as f32 + (a as f32 + 0.5) / n as f32, cv);
+                        let p = bilinear(&px, x, y, fw, fh, fw as i32 - 1, fh as i32 - 1);
+                        (0..3).for_each(|c| acc[c] += p[c]);
+                    }
+                }
+                let want = acc.map(|a| a * (1.0 / (n * n) as f32) * 0.5 + 1.0);
+                assert_eq!(got, want, "({u},{v})");
+            }
+        }
+    }
 
     #[test]
     fn vector_blend_equals_the_scalar_one_everywhere() {
