@@ -49,8 +49,13 @@ pub struct LipThresholds {
     pub min_mouth_range: f32,
     /// Least lip-voice correlation at the best offset.
     pub min_sync: f32,
-    /// Largest offset of the voice from the lips (ms, either way).
-    pub max_offset_ms: i64,
+    /// Most the voice may come before the lips move (ms) ...
+    pub max_voice_lead_ms: i64,
+    /// ... and after (ms). The window is ITU-R BT.1359's acceptability threshold for
+    /// sound against picture (sound early by at most 90 ms, late by at most 185 ms),
+    /// taken from the standard, not fitted to our clips: a mouth opens before its sound
+    /// starts, so the window leans toward a late voice.
+    pub max_voice_lag_ms: i64,
     /// The check decides once the voice has been silent this long after enough speech.
     pub end_silence_ms: i64,
 }
@@ -67,7 +72,8 @@ impl Default for LipThresholds {
             min_face_share: 0.8,
             min_mouth_range: 0.06,
             min_sync: 0.3,
-            max_offset_ms: 200,
+            max_voice_lead_ms: 90,
+            max_voice_lag_ms: 185,
             end_silence_ms: 1_200,
         }
     }
@@ -236,7 +242,12 @@ fn analyse(
         Some(Reason::LipMoveSmall)
     } else {
         match r.sync {
-            Some(s) if s.correlation >= th.min_sync && s.offset_ms.abs() <= th.max_offset_ms => None,
+            Some(s)
+                if s.correlation >= th.min_sync
+                    && (-th.max_voice_lead_ms..=th.max_voice_lag_ms).contains(&s.offset_ms) =>
+            {
+                None
+            }
             Some(s) if s.correlation >= th.min_sync => Some(Reason::LipOutOfSync),
             _ => Some(Reason::LipVoiceNotFromFace),
         }

@@ -70,6 +70,18 @@ fn each_failure_has_its_reason() {
     assert!(!analyse("7294", &LipThresholds::default(), &chunks(0, true), &a, 0, &f, true).passed);
 }
 
+#[test]
+fn the_offset_window_leans_toward_a_late_voice() {
+    // ITU-R BT.1359's acceptability window: sound up to 185 ms late, 90 ms early.
+    let f = frames(None, true);
+    let late = decide(&chunks(160, true), &audio(160, 0.3), &f);
+    assert!(late.passed, "160 ms late: {:?}", late.sync);
+    let early = decide(&chunks(-160, true), &audio(-160, 0.3), &f);
+    assert_eq!(early.reason, Some(Reason::LipOutOfSync), "160 ms early: {:?}", early.sync);
+    let very_late = decide(&chunks(240, true), &audio(240, 0.3), &f);
+    assert_eq!(very_late.reason, Some(Reason::LipOutOfSync), "240 ms late: {:?}", very_late.sync);
+}
+
 fn chunk(samples: &[f32], t_us: i64) -> AudioChunk<'_> {
     AudioChunk { samples, sample_rate: 16_000, t_us }
 }
