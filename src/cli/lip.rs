@@ -124,6 +124,7 @@ struct Tally {
     passed: usize,
     offsets: Vec<f64>,
     correlations: Vec<f64>,
+    silence_motion: Vec<f64>,
     reasons: BTreeMap<String, usize>,
 }
 
@@ -211,7 +212,7 @@ pub fn eval(a: EvalLipArgs) -> anyhow::Result<ExitCode> {
             jobs.push((label, c.name, c.reports, c.audio));
         }
     }
-    let mut csv = String::from("sample,label,passed,reason,speech_ms,segments,voice_dbfs,face_share,mouth_range,offset_ms,correlation,confidence\n");
+    let mut csv = String::from("sample,label,passed,reason,speech_ms,segments,voice_dbfs,face_share,mouth_range,silence_motion,offset_ms,correlation,confidence\n");
     let mut tally: BTreeMap<String, Tally> = BTreeMap::new();
     let opt = |v: Option<f32>| v.map_or(String::new(), |v| format!("{v:.3}"));
     for (label, name, reports, audio) in &jobs {
@@ -226,8 +227,9 @@ pub fn eval(a: EvalLipArgs) -> anyhow::Result<ExitCode> {
                     t.offsets.push(s.offset_ms as f64);
                     t.correlations.push(s.correlation as f64);
                 }
+                t.silence_motion.extend(r.silence_motion.map(f64::from));
                 csv += &format!(
-                    "{name},{label},{},{},{},{},{},{},{},{},{},{}\n",
+                    "{name},{label},{},{},{},{},{},{},{},{},{},{},{}\n",
                     r.passed,
                     reason_name(r),
                     r.speech_ms,
@@ -235,6 +237,7 @@ pub fn eval(a: EvalLipArgs) -> anyhow::Result<ExitCode> {
                     opt(r.voice_dbfs),
                     opt(r.face_share),
                     opt(r.mouth_range),
+                    opt(r.silence_motion),
                     r.sync.map_or(String::new(), |s| s.offset_ms.to_string()),
                     opt(r.sync.map(|s| s.correlation)),
                     opt(r.sync.map(|s| s.confidence)),
@@ -242,7 +245,7 @@ pub fn eval(a: EvalLipArgs) -> anyhow::Result<ExitCode> {
             }
             None => {
                 *t.reasons.entry("no_decision".into()).or_default() += 1;
-                csv += &format!("{name},{label},false,no_decision,,,,,,,,\n");
+                csv += &format!("{name},{label},false,no_decision,,,,,,,,,\n");
             }
         }
     }
@@ -257,6 +260,7 @@ pub fn eval(a: EvalLipArgs) -> anyhow::Result<ExitCode> {
                     "sessions": t.sessions, "passed": t.passed,
                     "rate": t.passed as f64 / t.sessions.max(1) as f64,
                     "reasons": t.reasons, "offset_ms": quantiles(&t.offsets), "correlation": quantiles(&t.correlations),
+                    "silence_motion": quantiles(&t.silence_motion),
                 }),
             )
         })

@@ -47,6 +47,11 @@ pub struct LipThresholds {
     /// percentile, inner-lip gap over mouth width): the lips must move while the voice
     /// sounds.
     pub min_mouth_range: f32,
+    /// Most the mouth may move while the voice is silent, relative to while it speaks
+    /// ([`LipReport::silence_motion`]): a reading mouth rests between and around the
+    /// words; one that goes on talking where the voice is silent is not the one
+    /// speaking (a voice shifted or dubbed over it).
+    pub max_silence_motion: f32,
     /// Least lip-voice correlation at the best offset.
     pub min_sync: f32,
     /// Most the voice may come before the lips move (ms) ...
@@ -71,6 +76,7 @@ impl Default for LipThresholds {
             max_segments: 8,
             min_face_share: 0.8,
             min_mouth_range: 0.06,
+            max_silence_motion: 0.5,
             min_sync: 0.3,
             max_voice_lead_ms: 90,
             max_voice_lag_ms: 185,
@@ -99,12 +105,40 @@ pub struct LipReport {
     pub face_share: Option<f32>,
     /// Spread of the mouth's aperture over the speech frames.
     pub mouth_range: Option<f32>,
+    /// The mouth's movement while the voice is silent over its movement while it speaks
+    /// (mean aperture speed away from speech over the same near speech; `None`: too
+    /// little of either).
+    pub silence_motion: Option<f32>,
     /// Lip-voice synchrony.
     pub sync: Option<SyncEstimate>,
     /// Whether the check passed.
     pub passed: bool,
     /// Why not.
     pub reason: Option<Reason>,
+}
+
+/// Frames this far from any speech (µs) are silence for [`silence_motion`]: past the
+/// mouth's opening ahead of a word and its closing after.
+const SILENCE_MARGIN_US: i64 = 300_000;
+
+/// Mean speed of the aperture (per second) over consecutive frames with a face that
+/// are both far from speech, over the same near speech (`in_speech`).
+fn silence_motion(frames: &[(i64, Option<f32>)], in_speech: &[bool], far: impl Fn(i64) -> bool) -> Option<f32> {
+    let (mut quiet, mut talk) = ((0.0f64, 0usize), (0.0f64, 0usize));
+    for (i, w) in frames.windows(2).enumerate() {
+        let ((t0, Some(a)), (t1, Some(b))) = (w[0], w[1]) else { continue };
+        if t1 <= t0 {
+            continue;
+        }
+        let v = (b - a).abs() as f64 / ((t1 - t0) as f64 / 1e6);
+        if in_speech.get(i).copied().unwrap_or(false) && in_speech.get(i + 1).copied().unwrap_or(false) {
+            talk = (talk.0 + v, talk.1 + 1);
+        } else if far(t0) && far(t1) {
+            quiet = (quiet.0 + v, quiet.1 + 1);
+        }
+    }
+    (quiet.1 >= 8 && talk.1 >= 8 && talk.0 > 0.0)
+        .then(|| ((quiet.0 / quiet.1 as f64) / (talk.0 / talk.1 as f64)) as f32)
 }
 
 /// The digit check (see the module documentation).
@@ -195,6 +229,7 @@ fn analyse(
         voice_dbfs: None,
         face_share: None,
         mouth_range: None,
+        silence_motion: None,
         sync: None,
         passed: false,
         reason: None,
@@ -226,6 +261,8 @@ fn analyse(
             r.mouth_range = Some(q(0.9) - q(0.1));
         }
     }
+    let far = |t: i64| !speech.iter().any(|s| t >= s - SILENCE_MARGIN_US && t <= s + chunk_us + SILENCE_MARGIN_US);
+    r.silence_motion = silence_motion(frames, &in_speech, far);
     r.sync = sync::estimate(frames, &in_speech, audio, audio_t0);
     let span_ms = r.speech_span_us.map_or(0, |(a, b)| (b - a) / 1000);
     let reason = if vad_error {
@@ -246,7 +283,8 @@ fn analyse(
                 if s.correlation >= th.min_sync
                     && (-th.max_voice_lead_ms..=th.max_voice_lag_ms).contains(&s.offset_ms) =>
             {
-                None
+                // In step where the voice speaks: the mouth must also rest where it does not.
+                r.silence_motion.is_some_and(|m| m > th.max_silence_motion).then_some(Reason::LipOutOfSync)
             }
             Some(s) if s.correlation >= th.min_sync => Some(Reason::LipOutOfSync),
             _ => Some(Reason::LipVoiceNotFromFace),

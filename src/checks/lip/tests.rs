@@ -82,6 +82,25 @@ fn the_offset_window_leans_toward_a_late_voice() {
     assert_eq!(very_late.reason, Some(Reason::LipOutOfSync), "240 ms late: {:?}", very_late.sync);
 }
 
+#[test]
+fn a_mouth_that_goes_on_talking_in_silence_is_not_the_voice_s() {
+    let (ch, a) = (chunks(0, true), audio(0, 0.3));
+    let ok = decide(&ch, &a, &frames(None, true));
+    assert!(ok.passed && ok.silence_motion.is_some_and(|m| m < 0.2), "{ok:?}");
+    // The same, but the mouth keeps moving for a second after the voice stops.
+    let f: Vec<(i64, Option<f32>)> = frames(None, true)
+        .into_iter()
+        .map(|(t, m)| {
+            let s = t as f64 / 1e6;
+            (t, m.map(|m| m + ([4.0, 4.3, 4.55, 4.8].iter().map(|c| bump(s, *c)).sum::<f64>() * 0.3) as f32))
+        })
+        .collect();
+    let r = decide(&ch, &a, &f);
+    assert!(r.sync.is_some_and(|s| s.correlation > 0.5), "still in step where both speak: {r:?}");
+    assert_eq!(r.reason, Some(Reason::LipOutOfSync), "{r:?}");
+    assert!(r.silence_motion.is_some_and(|m| m > 0.5), "{r:?}");
+}
+
 fn chunk(samples: &[f32], t_us: i64) -> AudioChunk<'_> {
     AudioChunk { samples, sample_rate: 16_000, t_us }
 }
