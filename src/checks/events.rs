@@ -71,8 +71,9 @@ pub enum Reason {
     LipFaceIncomplete,
     /// Digit mode: the lips barely moved while the voice sounded.
     LipMoveSmall,
-    /// Digit mode: the voice follows the lips, but too early or too late (a voice
-    /// shifted against the video). No API code.
+    /// Digit mode: the voice follows the lips, but too early or too late, or the lips
+    /// go on talking where the voice is silent (a voice shifted against the video).
+    /// No API code.
     LipOutOfSync,
     /// Digit mode: the voice does not follow these lips at any offset (someone else's
     /// voice). No API code.
