@@ -260,6 +260,21 @@ impl PixelVisitor for Job<'_> {
     }
 }
 
+/// Writes `fill` into the pixels of output row `v` (3 values each) outside the `valid`
+/// window [u0, v0, u1, v1) and returns the span [lo, hi) of the pixels left to sample.
+#[inline(always)]
+fn fill_outside(row: &mut [f32], v: usize, valid: Option<[usize; 4]>, fill: f32) -> (usize, usize) {
+    let w = row.len() / 3;
+    let (lo, hi) = match valid {
+        None => (0, w),
+        Some([u0, v0, u1, v1]) if v >= v0 && v < v1 => (u0.min(w), u1.clamp(u0.min(w), w)),
+        Some(_) => (0, 0),
+    };
+    row[..lo * 3].fill(fill);
+    row[hi * 3..].fill(fill);
+    (lo, hi)
+}
+
 impl Job<'_> {
     /// One bilinear tap per output pixel (every model crop but a strongly shrinking one).
     /// Walks each row along the map (the source point moves by (a, c) per output pixel),
@@ -270,14 +285,9 @@ impl Job<'_> {
         let (maxx, maxy) = (fw as i32 - 1, fh as i32 - 1);
         let (xmax, ymax) = (maxx as f32, maxy as f32);
         let (w, mul, add, m) = (self.w, self.mul, self.add, self.m);
-        for (v, row) in self.out.chunks_exact_mut(w * 3).take(self.h).enumerate() {
-            let (lo, hi) = match self.valid {
-                None => (0, w),
-                Some([u0, v0, u1, v1]) if v >= v0 && v < v1 => (u0.min(w), u1.clamp(u0.min(w), w)),
-                Some(_) => (0, 0),
-            };
-            row[..lo * 3].fill(self.fill);
-            row[hi * 3..].fill(self.fill);
+        let (h, valid, fill) = (self.h, self.valid, self.fill);
+        for (v, row) in self.out.chunks_exact_mut(w * 3).take(h).enumerate() {
+            let (lo, hi) = fill_outside(row, v, valid, fill);
             // Source position of pixel u's centre, minus the half pixel of the bilinear
             // grid: (x0 + a u, y0 + c u).
             let (x0, y0) = m.apply(0.5, v as f32 + 0.5);
@@ -320,13 +330,7 @@ impl Job<'_> {
         };
         let m = &self.m;
         for (v, row) in out.chunks_exact_mut(self.w * 3).take(self.h).enumerate() {
-            let (lo, hi) = match self.valid {
-                None => (0, self.w),
-                Some([u0, v0, u1, v1]) if v >= v0 && v < v1 => (u0.min(self.w), u1.clamp(u0.min(self.w), self.w)),
-                Some(_) => (0, 0),
-            };
-            row[..lo * 3].fill(self.fill);
-            row[hi * 3..].fill(self.fill);
+            let (lo, hi) = fill_outside(row, v, self.valid, self.fill);
             for (u, dst) in row.chunks_exact_mut(3).enumerate().take(hi).skip(lo) {
                 let mut acc = [0.0f32; 3];
                 for b in 0..n {

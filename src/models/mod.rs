@@ -225,7 +225,7 @@ impl Mesh {
     /// (upright pixels).
     pub fn run(&mut self, models: &Models, frame: &FrameRef, roi: &Roi, lm: &mut Vec<[f32; 3]>) -> Result<f32> {
         let m = roi.crop_to_frame(MESH);
-        self.crop(frame, roi);
+        self.sample(frame, &m);
         match &models.landmarks {
             Landmarker::MeshIris { mesh, .. } => mesh.run(&self.input, &mut [&mut self.out, &mut self.flag])?,
             Landmarker::Attention { trunk, heads } => {
@@ -247,9 +247,13 @@ impl Mesh {
 
     /// Samples the model input (RGB 0..1, `MESH`²) of `roi` and returns it.
     pub fn crop(&mut self, frame: &FrameRef, roi: &Roi) -> &[f32] {
-        let m = roi.crop_to_frame(MESH);
-        frame.sample_rgb(&m, MESH, MESH, crop_taps(&m), 1.0 / 255.0, 0.0, None, 0.0, &mut self.input);
+        self.sample(frame, &roi.crop_to_frame(MESH));
         &self.input
+    }
+
+    /// Fills the model input from the crop-to-frame map `m`.
+    fn sample(&mut self, frame: &FrameRef, m: &Affine) {
+        frame.sample_rgb(m, MESH, MESH, crop_taps(m), 1.0 / 255.0, 0.0, None, 0.0, &mut self.input);
     }
 
     /// The last input crop (RGB 0..1, `MESH`²), for photometric signals.

@@ -249,8 +249,8 @@ fn analyse(
     }
     r.voice_dbfs = (n > 0).then(|| (10.0 * (energy / n as f64 + 1e-12).log10()) as f32);
     // Frames in speech: within 200 ms of a speech chunk (the mouth opens a little ahead).
-    let near_speech = |t: i64| speech.iter().any(|s| t >= s - 200_000 && t <= s + chunk_us + 200_000);
-    let in_speech: Vec<bool> = frames.iter().map(|f| near_speech(f.0)).collect();
+    let near_speech = |t: i64, margin: i64| speech.iter().any(|s| t >= s - margin && t <= s + chunk_us + margin);
+    let in_speech: Vec<bool> = frames.iter().map(|f| near_speech(f.0, 200_000)).collect();
     let voiced: Vec<Option<f32>> = frames.iter().zip(&in_speech).filter(|(_, s)| **s).map(|(f, _)| f.1).collect();
     if !voiced.is_empty() {
         r.face_share = Some(voiced.iter().filter(|m| m.is_some()).count() as f32 / voiced.len() as f32);
@@ -261,8 +261,7 @@ fn analyse(
             r.mouth_range = Some(q(0.9) - q(0.1));
         }
     }
-    let far = |t: i64| !speech.iter().any(|s| t >= s - SILENCE_MARGIN_US && t <= s + chunk_us + SILENCE_MARGIN_US);
-    r.silence_motion = silence_motion(frames, &in_speech, far);
+    r.silence_motion = silence_motion(frames, &in_speech, |t| !near_speech(t, SILENCE_MARGIN_US));
     r.sync = sync::estimate(frames, &in_speech, audio, audio_t0);
     let span_ms = r.speech_span_us.map_or(0, |(a, b)| (b - a) / 1000);
     let reason = if vad_error {
