@@ -20,54 +20,37 @@ usage: split_prelu.py IN.onnx OUT.onnx
 import sys
 
 import numpy as np
-import onnx
 from onnx import helper, numpy_helper
+
+from node_rewrite import rewrite
+
+
+def replace(n, graph):
+    if n.op_type != "PRelu":
+        return None
+    x, slope = n.input
+    y = n.output[0]
+    s = numpy_helper.to_array(graph.init[slope]).astype(np.float32).reshape(-1)
+    channels = s.size if s.size > 1 else graph.shapes[x][1]
+    s = np.broadcast_to(s, (channels,)).astype(np.float32)
+    w_lin = y + "_dw_slope"
+    w_pos = y + "_dw_rest"
+    graph.new_init += [
+        numpy_helper.from_array(s.reshape(channels, 1, 1, 1), w_lin),
+        numpy_helper.from_array((1.0 - s).reshape(channels, 1, 1, 1).astype(np.float32), w_pos),
+    ]
+    graph.used[slope] -= 1
+    return [
+        helper.make_node("Relu", [x], [y + "_pos"]),
+        helper.make_node("Conv", [y + "_pos", w_pos], [y + "_rest"], group=channels, kernel_shape=[1, 1]),
+        helper.make_node("Conv", [x, w_lin], [y + "_lin"], group=channels, kernel_shape=[1, 1]),
+        helper.make_node("Add", [y + "_lin", y + "_rest"], [y]),
+    ]
 
 
 def main() -> None:
     src, dst = sys.argv[1:]
-    model = onnx.load(src)
-    g = model.graph
-    inferred = onnx.shape_inference.infer_shapes(model)
-    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim] for v in inferred.graph.value_info}
-    init = {i.name: i for i in g.initializer}
-    used = {}
-    for n in g.node:
-        for i in n.input:
-            used[i] = used.get(i, 0) + 1
-    nodes, new_init = [], []
-    count = 0
-    for n in g.node:
-        if n.op_type != "PRelu":
-            nodes.append(n)
-            continue
-        x, slope = n.input
-        y = n.output[0]
-        s = numpy_helper.to_array(init[slope]).astype(np.float32).reshape(-1)
-        channels = s.size if s.size > 1 else shapes[x][1]
-        s = np.broadcast_to(s, (channels,)).astype(np.float32)
-        w_lin = y + "_dw_slope"
-        w_pos = y + "_dw_rest"
-        new_init += [
-            numpy_helper.from_array(s.reshape(channels, 1, 1, 1), w_lin),
-            numpy_helper.from_array((1.0 - s).reshape(channels, 1, 1, 1).astype(np.float32), w_pos),
-        ]
-        nodes += [
-            helper.make_node("Relu", [x], [y + "_pos"]),
-            helper.make_node("Conv", [y + "_pos", w_pos], [y + "_rest"], group=channels, kernel_shape=[1, 1]),
-            helper.make_node("Conv", [x, w_lin], [y + "_lin"], group=channels, kernel_shape=[1, 1]),
-            helper.make_node("Add", [y + "_lin", y + "_rest"], [y]),
-        ]
-        used[slope] -= 1
-        count += 1
-    keep = [i for i in g.initializer if used.get(i.name, 0) > 0]
-    del g.initializer[:]
-    g.initializer.extend(keep + new_init)
-    del g.node[:]
-    g.node.extend(nodes)
-    onnx.checker.check_model(model)
-    onnx.save(model, dst)
-    print(f"{src}: {count} PRelu nodes as depthwise convolutions")
+    rewrite(src, dst, replace, "PRelu nodes as depthwise convolutions")
 
 
 if __name__ == "__main__":
