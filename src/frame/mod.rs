@@ -9,6 +9,8 @@
 //! the picture after applying [`Rotation`] then mirroring. Models run on the upright
 //! picture; every coordinate in a [`crate::FrameReport`] is in buffer pixels.
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 mod pixels;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -325,7 +327,7 @@ impl<'a> FrameRef<'a> {
         out: &mut [f32],
     ) {
         let m = self.upright_to_buffer().compose(crop_to_upright);
-        self.visit(Job { m, w, h, taps: taps.max(1), mul, add, valid, fill, out });
+        self.visit(Job { m, w, h, taps: taps.max(1), mul, add, valid, fill, out, simd: true });
     }
 
     /// Calls `v` with this frame's pixel accessor (monomorphised per format).

@@ -1,6 +1,8 @@
 //! Pixel access per format and bilinear sampling: the inner loops behind
 //! [`super::FrameRef::sample_rgb`] and [`super::FrameRef::gather_rgb`].
 
+#[cfg(target_arch = "x86_64")]
+use super::avx2::{self, RowWalk};
 use crate::geometry::Affine;
 
 /// Work done with a frame's pixel accessor.
@@ -40,6 +42,14 @@ pub(super) trait Pixels {
     #[inline(always)]
     fn blend(&self, xa: usize, xb: usize, ya: usize, yb: usize, fx: f32, fy: f32) -> [f32; 3] {
         blend_scalar(self, xa, xb, ya, yb, fx, fy)
+    }
+
+    /// Writes a crop row's pixels `[walk.lo, walk.hi)` with a vector kernel where this
+    /// layout and CPU have one (`scalar(u)` for the pixels it leaves); `false`: none.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn row_simd(&self, _walk: &RowWalk, _out: &mut [f32], _scalar: &mut dyn FnMut(usize) -> [f32; 3]) -> bool {
+        false
     }
 }
 
@@ -138,6 +148,24 @@ impl<const R: usize, const G: usize, const B: usize, const BPP: usize> Pixels fo
         }
         blend_scalar(self, xa, xb, ya, yb, fx, fy)
     }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn row_simd(&self, walk: &RowWalk, out: &mut [f32], scalar: &mut dyn FnMut(usize) -> [f32; 3]) -> bool {
+        if BPP >= 3
+            && (R == 0 || R == 2)
+            && G == 1
+            && B == 2 - R
+            && self.d.len() < i32::MAX as usize
+            && avx2::available()
+        {
+            // SAFETY: AVX2 is present (checked above), `d` is under 2 GiB, and `xmax`,
+            // `ymax`, `s` describe it (`FrameRef::with_stride` checked its length).
+            unsafe { avx2::row::<R, BPP>(self.d, self.s, walk, out, scalar) };
+            return true;
+        }
+        false
+    }
 }
 
 pub(super) struct Yuv<'a> {
@@ -222,6 +250,8 @@ pub(super) struct Job<'a> {
     pub(super) valid: Option<[usize; 4]>,
     pub(super) fill: f32,
     pub(super) out: &'a mut [f32],
+    /// Use the vector row kernel where there is one (off: the scalar walk, for tests).
+    pub(super) simd: bool,
 }
 
 /// `floor` without a libm call (the x86-64 baseline has no SSE4.1 `roundss`).
@@ -292,8 +322,8 @@ impl Job<'_> {
             // grid: (x0 + a u, y0 + c u).
             let (x0, y0) = m.apply(0.5, v as f32 + 0.5);
             let (x0, y0) = (x0 - 0.5, y0 - 0.5);
-            for (u, dst) in row[lo * 3..hi * 3].chunks_exact_mut(3).enumerate() {
-                let uf = (u + lo) as f32;
+            let mut sample = |u: usize| -> [f32; 3] {
+                let uf = u as f32;
                 let (sx, sy) = (x0 + m.a * uf, y0 + m.c * uf);
                 let p = if sx >= 0.0 && sy >= 0.0 && sx < xmax && sy < ymax {
                     // `as` truncation is floor for non-negative values.
@@ -302,9 +332,17 @@ impl Job<'_> {
                 } else {
                     bilinear(px, sx + 0.5, sy + 0.5, fw, fh, maxx, maxy)
                 };
-                dst[0] = p[0] * mul + add;
-                dst[1] = p[1] * mul + add;
-                dst[2] = p[2] * mul + add;
+                [p[0] * mul + add, p[1] * mul + add, p[2] * mul + add]
+            };
+            #[cfg(target_arch = "x86_64")]
+            if self.simd {
+                let walk = RowWalk { x0, y0, a: m.a, c: m.c, lo, hi, mul, add, xmax, ymax };
+                if px.row_simd(&walk, row, &mut sample) {
+                    continue;
+                }
+            }
+            for (u, dst) in row.chunks_exact_mut(3).enumerate().take(hi).skip(lo) {
+                dst.copy_from_slice(&sample(u));
             }
         }
     }
@@ -368,7 +406,8 @@ mod tests {
         let (w, h, n) = (16usize, 14usize, 3usize);
         let valid = [1, 2, 15, 13];
         let mut out = vec![0.0f32; w * h * 3];
-        Job { m, w, h, taps: n, mul: 0.5, add: 1.0, valid: Some(valid), fill: -7.0, out: &mut out }.visit(&px);
+        Job { m, w, h, taps: n, mul: 0.5, add: 1.0, valid: Some(valid), fill: -7.0, out: &mut out, simd: true }
+            .visit(&px);
         for v in 0..h {
             for u in 0..w {
                 let got = &out[(v * w + u) * 3..][..3];
@@ -421,5 +460,42 @@ mod tests {
         check::<2, 1, 0, 3>(&rgb, w, h);
         check::<0, 1, 2, 4>(&rgba, w, h);
         check::<2, 1, 0, 4>(&rgba, w, h);
+    }
+
+    #[test]
+    fn vector_rows_equal_the_scalar_walk_in_every_layout() {
+        // Rotated and scaled crops of a noisy frame whose rows are padded (stride > width)
+        // and whose last row ends the buffer, reaching past every border, with a `valid`
+        // window: the AVX2 rows (where the CPU has AVX2) give the scalar walk's bits.
+        let (fw, fh) = (61usize, 43usize);
+        let mut state = 99u32;
+        let mut next = || {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (state >> 16) as u8
+        };
+        let noise: Vec<u8> = (0..(fw * 4 + 5) * fh).map(|_| next()).collect();
+        fn crop<P: Pixels>(px: &P, m: Affine, simd: bool) -> Vec<u32> {
+            let (w, h) = (57usize, 41usize);
+            let mut out = vec![0.0f32; w * h * 3];
+            let valid = Some([2, 1, 53, 39]);
+            Job { m, w, h, taps: 1, mul: 1.0 / 255.0, add: -0.5, valid, fill: 3.0, out: &mut out, simd }.visit(px);
+            out.iter().map(|v| v.to_bits()).collect()
+        }
+        fn check<const R: usize, const G: usize, const B: usize, const BPP: usize>(noise: &[u8], fw: usize, fh: usize) {
+            let s = fw * BPP + 5;
+            let px = Packed::<R, G, B, BPP> { d: &noise[..s * (fh - 1) + fw * BPP], s, w: fw, h: fh };
+            for m in [
+                Affine { a: 0.9, b: -0.35, c: 0.35, d: 0.9, tx: 8.0, ty: -3.0 },
+                Affine { a: 1.3, b: 0.2, c: -0.2, d: 1.3, tx: -6.0, ty: 4.0 },
+                Affine { a: 0.5, b: 0.0, c: 0.0, d: 0.5, tx: 40.0, ty: 30.0 },
+                Affine { a: 1.05, b: 0.0, c: 0.0, d: 1.05, tx: 0.3, ty: 0.2 },
+            ] {
+                assert!(crop(&px, m, true) == crop(&px, m, false), "BPP {BPP} R {R} map {m:?}");
+            }
+        }
+        check::<0, 1, 2, 3>(&noise, fw, fh);
+        check::<2, 1, 0, 3>(&noise, fw, fh);
+        check::<0, 1, 2, 4>(&noise, fw, fh);
+        check::<2, 1, 0, 4>(&noise, fw, fh);
     }
 }
