@@ -19,6 +19,31 @@ fn frame_640x480() -> Vec<u8> {
     out
 }
 
+/// The same picture as 4:2:0 planar (I420, full-range BT.601), as a video decoder gives it.
+fn to_i420(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
+    let px = |x: usize, y: usize| {
+        let p = &rgb[(y * w + x) * 3..][..3];
+        (p[0] as f32, p[1] as f32, p[2] as f32)
+    };
+    let mut out: Vec<u8> = (0..w * h)
+        .map(|i| {
+            let (r, g, b) = px(i % w, i / w);
+            (0.299 * r + 0.587 * g + 0.114 * b).round() as u8
+        })
+        .collect();
+    let chroma = |f: fn(f32, f32, f32) -> f32| -> Vec<u8> {
+        (0..(w / 2) * (h / 2))
+            .map(|i| {
+                let (r, g, b) = px((i % (w / 2)) * 2, (i / (w / 2)) * 2);
+                (f(r, g, b) + 128.0).round().clamp(0.0, 255.0) as u8
+            })
+            .collect()
+    };
+    out.extend(chroma(|r, g, b| -0.168_736 * r - 0.331_264 * g + 0.5 * b));
+    out.extend(chroma(|r, g, b| 0.5 * r - 0.418_688 * g - 0.081_312 * b));
+    out
+}
+
 fn stages(c: &mut Criterion) {
     let t = Instant::now();
     let engine = Engine::new().expect("engine");
@@ -46,6 +71,10 @@ fn stages(c: &mut Criterion) {
     let mut g = c.benchmark_group("mesh");
     // The 192x192 input crop alone (bilinear sampling from the RGB frame).
     g.bench_function("crop_192", |b| b.iter(|| tracker.stage_crop(&frame, &roi)));
+    // The same crop from the I420 planes a video decoder or camera hands over.
+    let i420 = to_i420(&pixels, 640, 480);
+    let yuv = FrameRef::new(&i420, 640, 480, PixelFormat::I420).unwrap();
+    g.bench_function("crop_192_i420", |b| b.iter(|| tracker.stage_crop(&yuv, &roi)));
     g.bench_function("attention_trunk_and_heads", |b| b.iter(|| tracker.stage_mesh(&frame, &roi).unwrap()));
     // The mesh + iris pair: one mesh pass, then one iris pass per eye.
     let mesh_iris = Engine::builder().landmark_model(LandmarkModel::MeshIris).build().expect("mesh + iris engine");

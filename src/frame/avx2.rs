@@ -100,3 +100,110 @@ pub(super) unsafe fn row<const R: usize, const BPP: usize>(
         out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k));
     }
 }
+
+/// A 4:2:0 frame's planes as [`super::pixels`] reads them (NV12, NV21, I420).
+pub(super) struct Planes<'a> {
+    pub d: &'a [u8],
+    /// Luma stride.
+    pub s: usize,
+    pub u_off: usize,
+    pub v_off: usize,
+    pub cstride: usize,
+    pub cstep: usize,
+    /// Limited (video) range rather than full.
+    pub limited: bool,
+}
+
+/// [`row`] for a 4:2:0 frame: Y, U and V blended first and converted once, as the
+/// scalar path does.
+///
+/// # Safety
+/// The CPU must have AVX2; `p.d.len() < i32::MAX`; `w.xmax`, `w.ymax` and the planes
+/// describe `p.d`.
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn row_yuv(p: &Planes, w: &RowWalk, out: &mut [f32], scalar: &mut dyn FnMut(usize) -> [f32; 3]) {
+    debug_assert!(p.d.len() < i32::MAX as usize);
+    let last = p.d.len() as i32 - 4;
+    let lanes = _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
+    let (x0, y0, a, c) = (_mm256_set1_ps(w.x0), _mm256_set1_ps(w.y0), _mm256_set1_ps(w.a), _mm256_set1_ps(w.c));
+    let (xmax, ymax, zero) = (_mm256_set1_ps(w.xmax), _mm256_set1_ps(w.ymax), _mm256_setzero_ps());
+    let (mul, add, top255) = (_mm256_set1_ps(w.mul), _mm256_set1_ps(w.add), _mm256_set1_ps(255.0));
+    let (one, byte, half) = (_mm256_set1_epi32(1), _mm256_set1_epi32(0xff), _mm256_set1_ps(128.0));
+    let (vs, vcs, vstep) =
+        (_mm256_set1_epi32(p.s as i32), _mm256_set1_epi32(p.cstride as i32), _mm256_set1_epi32(p.cstep as i32));
+    let (uo, vo) = (_mm256_set1_epi32(p.u_off as i32), _mm256_set1_epi32(p.v_off as i32));
+    let base = p.d.as_ptr() as *const i32;
+    let lerp = |a: __m256, b: __m256, t: __m256| _mm256_add_ps(a, _mm256_mul_ps(_mm256_sub_ps(b, a), t));
+    let low = |v: __m256i| _mm256_cvtepi32_ps(_mm256_and_si256(v, byte));
+    let mut u = w.lo;
+    while u + 8 <= w.hi {
+        let uf = _mm256_add_ps(_mm256_set1_ps(u as f32), lanes);
+        let sx = _mm256_add_ps(x0, _mm256_mul_ps(a, uf));
+        let sy = _mm256_add_ps(y0, _mm256_mul_ps(c, uf));
+        let inside = _mm256_and_ps(
+            _mm256_and_ps(_mm256_cmp_ps::<_CMP_GE_OQ>(sx, zero), _mm256_cmp_ps::<_CMP_GE_OQ>(sy, zero)),
+            _mm256_and_ps(_mm256_cmp_ps::<_CMP_LT_OQ>(sx, xmax), _mm256_cmp_ps::<_CMP_LT_OQ>(sy, ymax)),
+        );
+        let (xi, yi) = (_mm256_cvttps_epi32(sx), _mm256_cvttps_epi32(sy));
+        let top = _mm256_add_epi32(_mm256_mullo_epi32(yi, vs), xi);
+        let bot = _mm256_add_epi32(top, vs);
+        // Chroma rows and columns of the four taps.
+        let (cxa, cxb) = (_mm256_srli_epi32::<1>(xi), _mm256_srli_epi32::<1>(_mm256_add_epi32(xi, one)));
+        let (cya, cyb) = (_mm256_srli_epi32::<1>(yi), _mm256_srli_epi32::<1>(_mm256_add_epi32(yi, one)));
+        let at =
+            |cy: __m256i, cx: __m256i| _mm256_add_epi32(_mm256_mullo_epi32(cy, vcs), _mm256_mullo_epi32(cx, vstep));
+        let (c00, c10, c01, c11) = (at(cya, cxa), at(cya, cxb), at(cyb, cxa), at(cyb, cxb));
+        let far = _mm256_max_epi32(bot, _mm256_add_epi32(c11, _mm256_max_epi32(uo, vo)));
+        let readable = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(far, _mm256_set1_epi32(last)))) == 0;
+        if _mm256_movemask_ps(inside) != 0xff || !readable {
+            for k in u..u + 8 {
+                out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k));
+            }
+            u += 8;
+            continue;
+        }
+        let (fx, fy) = (_mm256_sub_ps(sx, _mm256_cvtepi32_ps(xi)), _mm256_sub_ps(sy, _mm256_cvtepi32_ps(yi)));
+        // SAFETY (gathers): every lane is inside the frame and its farthest 4-byte read
+        // (luma row below, chroma tap below right) ends inside `d` (checked above).
+        let g = |off: __m256i| _mm256_i32gather_epi32::<1>(base, off);
+        let (yt, yb) = (g(top), g(bot));
+        let yy = lerp(
+            lerp(low(yt), low(_mm256_srli_epi32::<8>(yt)), fx),
+            lerp(low(yb), low(_mm256_srli_epi32::<8>(yb)), fx),
+            fy,
+        );
+        let chroma = |o: __m256i| {
+            let t = |c: __m256i| _mm256_sub_ps(low(g(_mm256_add_epi32(o, c))), half);
+            lerp(lerp(t(c00), t(c10), fx), lerp(t(c01), t(c11), fx), fy)
+        };
+        let (cu, cv) = (chroma(uo), chroma(vo));
+        let k = |v: f32| _mm256_set1_ps(v);
+        let (r, gr, b) = if p.limited {
+            let l = _mm256_mul_ps(_mm256_sub_ps(yy, k(16.0)), k(1.164_383));
+            (
+                _mm256_add_ps(l, _mm256_mul_ps(k(1.596_027), cv)),
+                _mm256_sub_ps(_mm256_sub_ps(l, _mm256_mul_ps(k(0.391_762), cu)), _mm256_mul_ps(k(0.812_968), cv)),
+                _mm256_add_ps(l, _mm256_mul_ps(k(2.017_232), cu)),
+            )
+        } else {
+            (
+                _mm256_add_ps(yy, _mm256_mul_ps(k(1.402), cv)),
+                _mm256_sub_ps(_mm256_sub_ps(yy, _mm256_mul_ps(k(0.344_136), cu)), _mm256_mul_ps(k(0.714_136), cv)),
+                _mm256_add_ps(yy, _mm256_mul_ps(k(1.772), cu)),
+            )
+        };
+        // f32::clamp(0, 255): max/min return their second operand on ties (keeps -0.0).
+        let clamp = |x: __m256| _mm256_min_ps(top255, _mm256_max_ps(zero, x));
+        let mut ch = [[0.0f32; 8]; 3];
+        for (o, x) in ch.iter_mut().zip([r, gr, b]) {
+            _mm256_storeu_ps(o.as_mut_ptr(), _mm256_add_ps(_mm256_mul_ps(clamp(x), mul), add));
+        }
+        for (k, dst) in out[u * 3..(u + 8) * 3].chunks_exact_mut(3).enumerate() {
+            dst.copy_from_slice(&[ch[0][k], ch[1][k], ch[2][k]]);
+        }
+        u += 8;
+    }
+    for k in u..w.hi {
+        out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k));
+    }
+}

@@ -238,6 +238,21 @@ impl Pixels for Yuv<'_> {
         let v = lerp(lerp(v00, v10, fx), lerp(v01, v11, fx), fy);
         self.to_rgb(yy, u, v)
     }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn row_simd(&self, walk: &RowWalk, out: &mut [f32], scalar: &mut dyn FnMut(usize) -> [f32; 3]) -> bool {
+        if self.d.len() < i32::MAX as usize && avx2::available() {
+            let (d, s, u_off, v_off, cstride, cstep, limited) =
+                (self.d, self.s, self.u_off, self.v_off, self.cstride, self.cstep, self.limited);
+            let planes = avx2::Planes { d, s, u_off, v_off, cstride, cstep, limited };
+            // SAFETY: AVX2 is present, `d` is under 2 GiB, and the planes and the walk's
+            // bounds describe it (`FrameRef::with_stride` checked its length).
+            unsafe { avx2::row_yuv(&planes, walk, out, scalar) };
+            return true;
+        }
+        false
+    }
 }
 
 pub(super) struct Job<'a> {
@@ -497,5 +512,51 @@ mod tests {
         check::<2, 1, 0, 3>(&noise, fw, fh);
         check::<0, 1, 2, 4>(&noise, fw, fh);
         check::<2, 1, 0, 4>(&noise, fw, fh);
+    }
+
+    #[test]
+    fn vector_rows_equal_the_scalar_walk_in_yuv() {
+        // NV12, NV21 and I420 (padded luma rows, the last chroma row ending the buffer),
+        // full and limited range, crops past every border: the AVX2 rows give the
+        // scalar walk's bits.
+        let (fw, fh, s) = (62usize, 44usize, 68usize);
+        let mut state = 7u32;
+        let noise: Vec<u8> = (0..s * fh * 2)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (state >> 16) as u8
+            })
+            .collect();
+        let y_len = s * fh;
+        let cs = s.div_ceil(2);
+        // (u_off, v_off, cstride, cstep, length)
+        let layouts = [
+            (y_len, y_len + 1, s, 2, y_len + s * (fh / 2 - 1) + fw),
+            (y_len + 1, y_len, s, 2, y_len + s * (fh / 2 - 1) + fw),
+            (y_len, y_len + cs * (fh / 2), cs, 1, y_len + cs * (fh / 2) + cs * (fh / 2 - 1) + fw / 2),
+        ];
+        for (u_off, v_off, cstride, cstep, len) in layouts {
+            for limited in [false, true] {
+                let px = Yuv { d: &noise[..len], s, w: fw, h: fh, u_off, v_off, cstride, cstep, limited };
+                for m in [
+                    Affine { a: 0.9, b: -0.35, c: 0.35, d: 0.9, tx: 8.0, ty: -3.0 },
+                    Affine { a: 1.3, b: 0.2, c: -0.2, d: 1.3, tx: -6.0, ty: 4.0 },
+                    Affine { a: 1.05, b: 0.0, c: 0.0, d: 1.05, tx: 0.3, ty: 0.2 },
+                ] {
+                    let crop = |simd: bool| {
+                        let (w, h) = (57usize, 41usize);
+                        let mut out = vec![0.0f32; w * h * 3];
+                        let valid = Some([2, 1, 53, 39]);
+                        Job { m, w, h, taps: 1, mul: 1.0 / 255.0, add: 0.0, valid, fill: 3.0, out: &mut out, simd }
+                            .visit(&px);
+                        out.iter().map(|v| v.to_bits()).collect::<Vec<u32>>()
+                    };
+                    assert!(
+                        crop(true) == crop(false),
+                        "chroma at {u_off}/{v_off} step {cstep} limited {limited} {m:?}"
+                    );
+                }
+            }
+        }
     }
 }
