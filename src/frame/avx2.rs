@@ -5,21 +5,7 @@
 
 use std::arch::x86_64::*;
 
-/// One output row's walk: pixel `u` samples the frame at `(x0 + a u, y0 + c u)` (bilinear
-/// grid, half pixel already taken off), for `u` in `[lo, hi)`; values are `p * mul + add`.
-pub(super) struct RowWalk {
-    pub x0: f32,
-    pub y0: f32,
-    pub a: f32,
-    pub c: f32,
-    pub lo: usize,
-    pub hi: usize,
-    pub mul: f32,
-    pub add: f32,
-    /// Largest source x and y (frame width and height less one).
-    pub xmax: f32,
-    pub ymax: f32,
-}
+pub(super) use super::pixels::RowWalk;
 
 /// Whether this CPU runs [`row`] (std caches the answer).
 #[inline(always)]

@@ -2,7 +2,7 @@
 //! [`super::FrameRef::sample_rgb`] and [`super::FrameRef::gather_rgb`].
 
 #[cfg(target_arch = "x86_64")]
-use super::avx2::{self, RowWalk};
+use super::avx2;
 use crate::geometry::Affine;
 
 /// Work done with a frame's pixel accessor.
@@ -320,6 +320,40 @@ fn fill_outside(row: &mut [f32], v: usize, valid: Option<[usize; 4]>, fill: f32)
     (lo, hi)
 }
 
+/// One output row's walk: pixel `u` samples the frame at `(x0 + a u, y0 + c u)` (the
+/// bilinear grid's coordinates, half pixel taken off), for `u` in `[lo, hi)`; values are
+/// `p * mul + add`.
+pub(super) struct RowWalk {
+    pub x0: f32,
+    pub y0: f32,
+    pub a: f32,
+    pub c: f32,
+    pub lo: usize,
+    pub hi: usize,
+    pub mul: f32,
+    pub add: f32,
+    /// Largest source x and y (frame width and height less one).
+    pub xmax: f32,
+    pub ymax: f32,
+}
+
+/// Pixel `u` of a row walk: the plain blend where its 2x2 neighbourhood lies inside the
+/// frame (most of a face crop), the border-clamped bilinear elsewhere.
+#[inline(always)]
+fn walk_sample<P: Pixels>(px: &P, w: &RowWalk, u: usize) -> [f32; 3] {
+    let uf = u as f32;
+    let (sx, sy) = (w.x0 + w.a * uf, w.y0 + w.c * uf);
+    let p = if sx >= 0.0 && sy >= 0.0 && sx < w.xmax && sy < w.ymax {
+        // `as` truncation is floor for non-negative values.
+        let (xi, yi) = (sx as usize, sy as usize);
+        px.blend(xi, xi + 1, yi, yi + 1, sx - xi as f32, sy - yi as f32)
+    } else {
+        let (fw, fh) = px.size();
+        bilinear(px, sx + 0.5, sy + 0.5, fw, fh, fw as i32 - 1, fh as i32 - 1)
+    };
+    [p[0] * w.mul + w.add, p[1] * w.mul + w.add, p[2] * w.mul + w.add]
+}
+
 impl Job<'_> {
     /// One bilinear tap per output pixel (every model crop but a strongly shrinking one).
     /// Walks each row along the map (the source point moves by (a, c) per output pixel),
@@ -327,8 +361,7 @@ impl Job<'_> {
     /// clamps where the 2x2 neighbourhood lies inside the frame (most of a face crop).
     fn bilinear_rows<P: Pixels>(self, px: &P) {
         let (fw, fh) = px.size();
-        let (maxx, maxy) = (fw as i32 - 1, fh as i32 - 1);
-        let (xmax, ymax) = (maxx as f32, maxy as f32);
+        let (xmax, ymax) = ((fw - 1) as f32, (fh - 1) as f32);
         let (w, mul, add, m) = (self.w, self.mul, self.add, self.m);
         let (h, valid, fill) = (self.h, self.valid, self.fill);
         for (v, row) in self.out.chunks_exact_mut(w * 3).take(h).enumerate() {
@@ -336,28 +369,16 @@ impl Job<'_> {
             // Source position of pixel u's centre, minus the half pixel of the bilinear
             // grid: (x0 + a u, y0 + c u).
             let (x0, y0) = m.apply(0.5, v as f32 + 0.5);
-            let (x0, y0) = (x0 - 0.5, y0 - 0.5);
-            let mut sample = |u: usize| -> [f32; 3] {
-                let uf = u as f32;
-                let (sx, sy) = (x0 + m.a * uf, y0 + m.c * uf);
-                let p = if sx >= 0.0 && sy >= 0.0 && sx < xmax && sy < ymax {
-                    // `as` truncation is floor for non-negative values.
-                    let (xi, yi) = (sx as usize, sy as usize);
-                    px.blend(xi, xi + 1, yi, yi + 1, sx - xi as f32, sy - yi as f32)
-                } else {
-                    bilinear(px, sx + 0.5, sy + 0.5, fw, fh, maxx, maxy)
-                };
-                [p[0] * mul + add, p[1] * mul + add, p[2] * mul + add]
-            };
+            let walk = RowWalk { x0: x0 - 0.5, y0: y0 - 0.5, a: m.a, c: m.c, lo, hi, mul, add, xmax, ymax };
             #[cfg(target_arch = "x86_64")]
-            if self.simd {
-                let walk = RowWalk { x0, y0, a: m.a, c: m.c, lo, hi, mul, add, xmax, ymax };
-                if px.row_simd(&walk, row, &mut sample) {
-                    continue;
-                }
+            if self.simd && px.row_simd(&walk, row, &mut |u| walk_sample(px, &walk, u)) {
+                continue;
             }
-            for (u, dst) in row.chunks_exact_mut(3).enumerate().take(hi).skip(lo) {
-                dst.copy_from_slice(&sample(u));
+            for (u, dst) in row[lo * 3..hi * 3].chunks_exact_mut(3).enumerate() {
+                let p = walk_sample(px, &walk, u + lo);
+                dst[0] = p[0];
+                dst[1] = p[1];
+                dst[2] = p[2];
             }
         }
     }
