@@ -44,13 +44,14 @@ pub(super) trait Pixels {
         blend_scalar(self, xa, xb, ya, yb, fx, fy)
     }
 
-    /// Writes a crop row's pixels `[walk.lo, walk.hi)` with a vector kernel where this
-    /// layout and CPU have one (`scalar(u)` for the pixels it leaves); `false`: none.
+    /// The eight-at-a-time sampler for this layout, if it has one.
     #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    fn row_simd(&self, _walk: &RowWalk, _out: &mut [f32], _scalar: &mut dyn FnMut(usize) -> [f32; 3]) -> bool {
-        false
-    }
+    type Simd: avx2::Taps;
+
+    /// This frame's eight-at-a-time sampler (`None`: the layout has none, or the frame is
+    /// too large for 32-bit offsets).
+    #[cfg(target_arch = "x86_64")]
+    fn simd(&self) -> Option<Self::Simd>;
 }
 
 #[inline(always)]
@@ -109,7 +110,7 @@ pub(super) struct Packed<'a, const R: usize, const G: usize, const B: usize, con
     pub(super) h: usize,
 }
 
-impl<const R: usize, const G: usize, const B: usize, const BPP: usize> Pixels for Packed<'_, R, G, B, BPP> {
+impl<'a, const R: usize, const G: usize, const B: usize, const BPP: usize> Pixels for Packed<'a, R, G, B, BPP> {
     #[inline(always)]
     fn size(&self) -> (usize, usize) {
         (self.w, self.h)
@@ -150,21 +151,12 @@ impl<const R: usize, const G: usize, const B: usize, const BPP: usize> Pixels fo
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    fn row_simd(&self, walk: &RowWalk, out: &mut [f32], scalar: &mut dyn FnMut(usize) -> [f32; 3]) -> bool {
-        if BPP >= 3
-            && (R == 0 || R == 2)
-            && G == 1
-            && B == 2 - R
-            && self.d.len() < i32::MAX as usize
-            && avx2::available()
-        {
-            // SAFETY: AVX2 is present (checked above), `d` is under 2 GiB, and `xmax`,
-            // `ymax`, `s` describe it (`FrameRef::with_stride` checked its length).
-            unsafe { avx2::row::<R, BPP>(self.d, self.s, walk, out, scalar) };
-            return true;
-        }
-        false
+    type Simd = avx2::PackedTaps<'a, R, BPP>;
+
+    #[cfg(target_arch = "x86_64")]
+    fn simd(&self) -> Option<Self::Simd> {
+        let layout = BPP >= 3 && (R == 0 || R == 2) && G == 1 && B == 2 - R;
+        (layout && self.d.len() < i32::MAX as usize).then_some(avx2::PackedTaps { d: self.d, stride: self.s })
     }
 }
 
@@ -213,7 +205,7 @@ impl Yuv<'_> {
     }
 }
 
-impl Pixels for Yuv<'_> {
+impl<'a> Pixels for Yuv<'a> {
     #[inline(always)]
     fn size(&self) -> (usize, usize) {
         (self.w, self.h)
@@ -240,18 +232,13 @@ impl Pixels for Yuv<'_> {
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    fn row_simd(&self, walk: &RowWalk, out: &mut [f32], scalar: &mut dyn FnMut(usize) -> [f32; 3]) -> bool {
-        if self.d.len() < i32::MAX as usize && avx2::available() {
-            let (d, s, u_off, v_off, cstride, cstep, limited) =
-                (self.d, self.s, self.u_off, self.v_off, self.cstride, self.cstep, self.limited);
-            let planes = avx2::Planes { d, s, u_off, v_off, cstride, cstep, limited };
-            // SAFETY: AVX2 is present, `d` is under 2 GiB, and the planes and the walk's
-            // bounds describe it (`FrameRef::with_stride` checked its length).
-            unsafe { avx2::row_yuv(&planes, walk, out, scalar) };
-            return true;
-        }
-        false
+    type Simd = avx2::YuvTaps<'a>;
+
+    #[cfg(target_arch = "x86_64")]
+    fn simd(&self) -> Option<Self::Simd> {
+        let (d, s, u_off, v_off, cstride, cstep, limited) =
+            (self.d, self.s, self.u_off, self.v_off, self.cstride, self.cstep, self.limited);
+        (d.len() < i32::MAX as usize).then_some(avx2::YuvTaps { d, s, u_off, v_off, cstride, cstep, limited })
     }
 }
 
@@ -360,6 +347,8 @@ impl Job<'_> {
     /// writes the fill outside `valid` without testing every pixel, and skips the border
     /// clamps where the 2x2 neighbourhood lies inside the frame (most of a face crop).
     fn bilinear_rows<P: Pixels>(self, px: &P) {
+        #[cfg(target_arch = "x86_64")]
+        let simd = if self.simd && avx2::available() { px.simd() } else { None };
         let (fw, fh) = px.size();
         let (xmax, ymax) = ((fw - 1) as f32, (fh - 1) as f32);
         let (w, mul, add, m) = (self.w, self.mul, self.add, self.m);
@@ -371,7 +360,10 @@ impl Job<'_> {
             let (x0, y0) = m.apply(0.5, v as f32 + 0.5);
             let walk = RowWalk { x0: x0 - 0.5, y0: y0 - 0.5, a: m.a, c: m.c, lo, hi, mul, add, xmax, ymax };
             #[cfg(target_arch = "x86_64")]
-            if self.simd && px.row_simd(&walk, row, &mut |u| walk_sample(px, &walk, u)) {
+            if let Some(t) = &simd {
+                // SAFETY: AVX2 is present (`simd` is `None` otherwise); the walk's bounds
+                // are this frame's.
+                unsafe { avx2::row(t, &walk, row, &mut |u| walk_sample(px, &walk, u)) };
                 continue;
             }
             for (u, dst) in row[lo * 3..hi * 3].chunks_exact_mut(3).enumerate() {
@@ -385,45 +377,74 @@ impl Job<'_> {
 
     /// `taps`² bilinear taps averaged per output pixel (a crop that shrinks the picture).
     fn supersampled<P: Pixels>(self, px: &P) {
-        let out = self.out;
+        #[cfg(target_arch = "x86_64")]
+        let simd = if self.simd && avx2::available() { px.simd() } else { None };
         let (fw, fh) = px.size();
-        let (maxx, maxy) = (fw as i32 - 1, fh as i32 - 1);
-        let n = self.taps;
-        let inv = 1.0 / (n * n) as f32;
-        let (xmax, ymax) = (maxx as f32, maxy as f32);
-        // A tap whose 2x2 neighbourhood lies inside the frame skips the border clamps
-        // (the same values: the clamps do nothing there and truncation is floor).
-        let bilinear = |x: f32, y: f32| {
-            let (sx, sy) = (x - 0.5, y - 0.5);
-            if sx >= 0.0 && sy >= 0.0 && sx < xmax && sy < ymax {
-                let (xi, yi) = (sx as usize, sy as usize);
-                px.blend(xi, xi + 1, yi, yi + 1, sx - xi as f32, sy - yi as f32)
-            } else {
-                bilinear(px, x, y, fw, fh, maxx, maxy)
-            }
-        };
-        let m = &self.m;
-        for (v, row) in out.chunks_exact_mut(self.w * 3).take(self.h).enumerate() {
+        let (xmax, ymax) = ((fw - 1) as f32, (fh - 1) as f32);
+        let (m, n, mul, add) = (self.m, self.taps, self.mul, self.add);
+        for (v, row) in self.out.chunks_exact_mut(self.w * 3).take(self.h).enumerate() {
             let (lo, hi) = fill_outside(row, v, self.valid, self.fill);
-            for (u, dst) in row.chunks_exact_mut(3).enumerate().take(hi).skip(lo) {
-                let mut acc = [0.0f32; 3];
-                for b in 0..n {
-                    let cv = v as f32 + (b as f32 + 0.5) / n as f32;
-                    for a in 0..n {
-                        let cu = u as f32 + (a as f32 + 0.5) / n as f32;
-                        let (x, y) = m.apply(cu, cv);
-                        let p = bilinear(x, y);
-                        acc[0] += p[0];
-                        acc[1] += p[1];
-                        acc[2] += p[2];
-                    }
-                }
-                dst[0] = acc[0] * inv * self.mul + self.add;
-                dst[1] = acc[1] * inv * self.mul + self.add;
-                dst[2] = acc[2] * inv * self.mul + self.add;
+            let taps = TapRow { m, n, v, lo, hi, mul, add, xmax, ymax };
+            #[cfg(target_arch = "x86_64")]
+            if let Some(t) = &simd {
+                // SAFETY: AVX2 is present (`simd` is `None` otherwise); the row's bounds
+                // are this frame's.
+                unsafe { avx2::supersampled_row(t, &taps, row, &mut |u| tap_sample(px, &taps, u)) };
+                continue;
+            }
+            for (u, dst) in row[lo * 3..hi * 3].chunks_exact_mut(3).enumerate() {
+                let p = tap_sample(px, &taps, u + lo);
+                dst[0] = p[0];
+                dst[1] = p[1];
+                dst[2] = p[2];
             }
         }
     }
+}
+
+/// A supersampled crop row: output pixel `u` of row `v` averages `n`² bilinear taps at
+/// `m.apply(u + (a + 0.5) / n, v + (b + 0.5) / n)`, then `* mul + add`.
+pub(super) struct TapRow {
+    pub m: Affine,
+    pub n: usize,
+    pub v: usize,
+    pub lo: usize,
+    pub hi: usize,
+    pub mul: f32,
+    pub add: f32,
+    /// Largest source x and y (frame width and height less one).
+    pub xmax: f32,
+    pub ymax: f32,
+}
+
+/// Pixel `u` of a supersampled row: taps by rows, then columns, summed, times `1 / n²`,
+/// times `mul`, plus `add`. A tap whose 2x2 neighbourhood lies inside the frame skips
+/// the border clamps (the same values: the clamps do nothing there and truncation is
+/// floor).
+#[inline(always)]
+fn tap_sample<P: Pixels>(px: &P, r: &TapRow, u: usize) -> [f32; 3] {
+    let n = r.n;
+    let mut acc = [0.0f32; 3];
+    for b in 0..n {
+        let cv = r.v as f32 + (b as f32 + 0.5) / n as f32;
+        for a in 0..n {
+            let cu = u as f32 + (a as f32 + 0.5) / n as f32;
+            let (x, y) = r.m.apply(cu, cv);
+            let (sx, sy) = (x - 0.5, y - 0.5);
+            let p = if sx >= 0.0 && sy >= 0.0 && sx < r.xmax && sy < r.ymax {
+                let (xi, yi) = (sx as usize, sy as usize);
+                px.blend(xi, xi + 1, yi, yi + 1, sx - xi as f32, sy - yi as f32)
+            } else {
+                let (fw, fh) = px.size();
+                bilinear(px, x, y, fw, fh, fw as i32 - 1, fh as i32 - 1)
+            };
+            acc[0] += p[0];
+            acc[1] += p[1];
+            acc[2] += p[2];
+        }
+    }
+    let inv = 1.0 / (n * n) as f32;
+    [acc[0] * inv * r.mul + r.add, acc[1] * inv * r.mul + r.add, acc[2] * inv * r.mul + r.add]
 }
 
 #[cfg(test)]
@@ -499,10 +520,11 @@ mod tests {
     }
 
     #[test]
-    fn vector_rows_equal_the_scalar_walk_in_every_layout() {
-        // Rotated and scaled crops of a noisy frame whose rows are padded (stride > width)
-        // and whose last row ends the buffer, reaching past every border, with a `valid`
-        // window: the AVX2 rows (where the CPU has AVX2) give the scalar walk's bits.
+    fn vector_crops_equal_the_scalar_walk_in_every_packed_layout() {
+        // Rotated and scaled crops (1, 2x2 and 3x3 taps a pixel) of a noisy frame whose rows
+        // are padded (stride > width) and whose last row ends the buffer, reaching past
+        // every border, with a `valid` window: the AVX2 rows (where the CPU has AVX2) give
+        // the scalar code's bits.
         let (fw, fh) = (61usize, 43usize);
         let mut state = 99u32;
         let mut next = || {
@@ -510,11 +532,11 @@ mod tests {
             (state >> 16) as u8
         };
         let noise: Vec<u8> = (0..(fw * 4 + 5) * fh).map(|_| next()).collect();
-        fn crop<P: Pixels>(px: &P, m: Affine, simd: bool) -> Vec<u32> {
+        fn crop<P: Pixels>(px: &P, m: Affine, taps: usize, simd: bool) -> Vec<u32> {
             let (w, h) = (57usize, 41usize);
             let mut out = vec![0.0f32; w * h * 3];
             let valid = Some([2, 1, 53, 39]);
-            Job { m, w, h, taps: 1, mul: 1.0 / 255.0, add: -0.5, valid, fill: 3.0, out: &mut out, simd }.visit(px);
+            Job { m, w, h, taps, mul: 1.0 / 255.0, add: -0.5, valid, fill: 3.0, out: &mut out, simd }.visit(px);
             out.iter().map(|v| v.to_bits()).collect()
         }
         fn check<const R: usize, const G: usize, const B: usize, const BPP: usize>(noise: &[u8], fw: usize, fh: usize) {
@@ -526,7 +548,9 @@ mod tests {
                 Affine { a: 0.5, b: 0.0, c: 0.0, d: 0.5, tx: 40.0, ty: 30.0 },
                 Affine { a: 1.05, b: 0.0, c: 0.0, d: 1.05, tx: 0.3, ty: 0.2 },
             ] {
-                assert!(crop(&px, m, true) == crop(&px, m, false), "BPP {BPP} R {R} map {m:?}");
+                for taps in [1, 2, 3] {
+                    assert!(crop(&px, m, taps, true) == crop(&px, m, taps, false), "BPP {BPP} R {R} {taps} taps {m:?}");
+                }
             }
         }
         check::<0, 1, 2, 3>(&noise, fw, fh);
@@ -536,10 +560,10 @@ mod tests {
     }
 
     #[test]
-    fn vector_rows_equal_the_scalar_walk_in_yuv() {
+    fn vector_crops_equal_the_scalar_walk_in_yuv() {
         // NV12, NV21 and I420 (padded luma rows, the last chroma row ending the buffer),
-        // full and limited range, crops past every border: the AVX2 rows give the
-        // scalar walk's bits.
+        // full and limited range, crops of 1, 2x2 and 3x3 taps a pixel past every border:
+        // the AVX2 rows give the scalar code's bits.
         let (fw, fh, s) = (62usize, 44usize, 68usize);
         let mut state = 7u32;
         let noise: Vec<u8> = (0..s * fh * 2)
@@ -564,18 +588,19 @@ mod tests {
                     Affine { a: 1.3, b: 0.2, c: -0.2, d: 1.3, tx: -6.0, ty: 4.0 },
                     Affine { a: 1.05, b: 0.0, c: 0.0, d: 1.05, tx: 0.3, ty: 0.2 },
                 ] {
-                    let crop = |simd: bool| {
+                    let crop = |taps: usize, simd: bool| {
                         let (w, h) = (57usize, 41usize);
                         let mut out = vec![0.0f32; w * h * 3];
                         let valid = Some([2, 1, 53, 39]);
-                        Job { m, w, h, taps: 1, mul: 1.0 / 255.0, add: 0.0, valid, fill: 3.0, out: &mut out, simd }
+                        Job { m, w, h, taps, mul: 1.0 / 255.0, add: 0.0, valid, fill: 3.0, out: &mut out, simd }
                             .visit(&px);
                         out.iter().map(|v| v.to_bits()).collect::<Vec<u32>>()
                     };
-                    assert!(
-                        crop(true) == crop(false),
-                        "chroma at {u_off}/{v_off} step {cstep} limited {limited} {m:?}"
-                    );
+                    for taps in [1, 2, 3] {
+                        let what =
+                            format!("chroma at {u_off}/{v_off} step {cstep} limited {limited} {taps} taps {m:?}");
+                        assert!(crop(taps, true) == crop(taps, false), "{what}");
+                    }
                 }
             }
         }
