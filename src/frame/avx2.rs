@@ -1,11 +1,16 @@
 //! The crops' inner loops eight output pixels at a time in AVX2 (checked at run time;
 //! every x86-64 CPU since 2013 has it), for packed 3- and 4-byte RGB/BGR(A) frames and
 //! 4:2:0 YUV. The same operations in the same order as the scalar code in
-//! [`super::pixels`], so a crop is bit-identical with or without them.
+//! `pixels.rs`, so a crop is bit-identical with or without them.
 
 use std::arch::x86_64::*;
 
-pub(super) use super::pixels::{RowWalk, TapRow};
+use super::walk::{RowWalk, TapRow};
+
+/// Largest frame buffer the kernels take (1 GiB): their offsets, and the sums of an
+/// offset and a row or plane start, stay within 32 bits. Larger frames take the scalar
+/// path.
+pub(super) const MAX_BYTES: usize = 1 << 30;
 
 /// Whether this CPU runs the kernels (std caches the answer).
 #[inline(always)]
@@ -16,7 +21,7 @@ pub(super) fn available() -> bool {
 /// Bilinear samples of a frame at eight points at once.
 pub(super) trait Taps {
     /// The blends at `(sx, sy)` (the bilinear grid's coordinates: pixel centres at
-    /// integers), RGB 0..255 as [`super::pixels::Pixels::blend`] gives them, or `None`
+    /// integers), RGB 0..255 as the scalar `Pixels::blend` gives them, or `None`
     /// when a point's 2x2 neighbourhood is not inside the frame (`sx < xmax`, `sy < ymax`,
     /// both >= 0) or its bytes are not all readable.
     ///
@@ -48,7 +53,7 @@ fn lerp(a: __m256, b: __m256, t: __m256) -> __m256 {
 
 /// A packed frame: `BPP` bytes a pixel, red at byte `R` (0: RGB, 2: BGR).
 pub(super) struct PackedTaps<'a, const R: usize, const BPP: usize> {
-    /// Under 2 GiB (offsets are 32-bit).
+    /// Under [`MAX_BYTES`].
     pub d: &'a [u8],
     pub stride: usize,
 }
@@ -90,10 +95,10 @@ impl<const R: usize, const BPP: usize> Taps for PackedTaps<'_, R, BPP> {
     }
 }
 
-/// A 4:2:0 frame's planes as [`super::pixels`] reads them (NV12, NV21, I420); Y, U and V
+/// A 4:2:0 frame's planes as the scalar code reads them (NV12, NV21, I420); Y, U and V
 /// are blended first and converted once, as the scalar path does.
 pub(super) struct YuvTaps<'a> {
-    /// Under 2 GiB (offsets are 32-bit).
+    /// Under [`MAX_BYTES`].
     pub d: &'a [u8],
     /// Luma stride.
     pub s: usize,

@@ -12,6 +12,7 @@
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 mod pixels;
+mod walk;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::geometry::Affine;

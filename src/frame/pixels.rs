@@ -3,6 +3,7 @@
 
 #[cfg(target_arch = "x86_64")]
 use super::avx2;
+use super::walk::{RowWalk, TapRow};
 use crate::geometry::Affine;
 
 /// Work done with a frame's pixel accessor.
@@ -156,7 +157,7 @@ impl<'a, const R: usize, const G: usize, const B: usize, const BPP: usize> Pixel
     #[cfg(target_arch = "x86_64")]
     fn simd(&self) -> Option<Self::Simd> {
         let layout = BPP >= 3 && (R == 0 || R == 2) && G == 1 && B == 2 - R;
-        (layout && self.d.len() < i32::MAX as usize).then_some(avx2::PackedTaps { d: self.d, stride: self.s })
+        (layout && self.d.len() < avx2::MAX_BYTES).then_some(avx2::PackedTaps { d: self.d, stride: self.s })
     }
 }
 
@@ -238,7 +239,7 @@ impl<'a> Pixels for Yuv<'a> {
     fn simd(&self) -> Option<Self::Simd> {
         let (d, s, u_off, v_off, cstride, cstep, limited) =
             (self.d, self.s, self.u_off, self.v_off, self.cstride, self.cstep, self.limited);
-        (d.len() < i32::MAX as usize).then_some(avx2::YuvTaps { d, s, u_off, v_off, cstride, cstep, limited })
+        (d.len() < avx2::MAX_BYTES).then_some(avx2::YuvTaps { d, s, u_off, v_off, cstride, cstep, limited })
     }
 }
 
@@ -305,23 +306,6 @@ fn fill_outside(row: &mut [f32], v: usize, valid: Option<[usize; 4]>, fill: f32)
     row[..lo * 3].fill(fill);
     row[hi * 3..].fill(fill);
     (lo, hi)
-}
-
-/// One output row's walk: pixel `u` samples the frame at `(x0 + a u, y0 + c u)` (the
-/// bilinear grid's coordinates, half pixel taken off), for `u` in `[lo, hi)`; values are
-/// `p * mul + add`.
-pub(super) struct RowWalk {
-    pub x0: f32,
-    pub y0: f32,
-    pub a: f32,
-    pub c: f32,
-    pub lo: usize,
-    pub hi: usize,
-    pub mul: f32,
-    pub add: f32,
-    /// Largest source x and y (frame width and height less one).
-    pub xmax: f32,
-    pub ymax: f32,
 }
 
 /// Pixel `u` of a row walk: the plain blend where its 2x2 neighbourhood lies inside the
@@ -400,21 +384,6 @@ impl Job<'_> {
             }
         }
     }
-}
-
-/// A supersampled crop row: output pixel `u` of row `v` averages `n`² bilinear taps at
-/// `m.apply(u + (a + 0.5) / n, v + (b + 0.5) / n)`, then `* mul + add`.
-pub(super) struct TapRow {
-    pub m: Affine,
-    pub n: usize,
-    pub v: usize,
-    pub lo: usize,
-    pub hi: usize,
-    pub mul: f32,
-    pub add: f32,
-    /// Largest source x and y (frame width and height less one).
-    pub xmax: f32,
-    pub ymax: f32,
 }
 
 /// Pixel `u` of a supersampled row: taps by rows, then columns, summed, times `1 / n²`,
