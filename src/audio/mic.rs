@@ -114,7 +114,7 @@ impl Microphone {
         let (tx, rx) = sync_channel(QUEUE);
         let dropped = Arc::new(AtomicUsize::new(0));
         let failure = Arc::new(Mutex::new(None));
-        let sink = Sink { tx, rate, channels: channels as usize, dropped: dropped.clone() };
+        let sink = Sink { tx, rate, channels: channels as usize, dropped: dropped.clone(), next_t_us: None };
         let on_error = {
             let failure = failure.clone();
             move |e: cpal::Error| {
@@ -205,27 +205,48 @@ struct Sink {
     rate: u32,
     channels: usize,
     dropped: Arc<AtomicUsize>,
+    /// Where the next chunk starts on the capture clock if the device delivered every
+    /// sample since the last one (µs).
+    next_t_us: Option<i64>,
 }
 
+/// How far the clock may disagree with the sample count before the stamps follow the
+/// clock again (a dropout, a device that paused; µs).
+const RESYNC_US: i64 = 100_000;
+
 impl Sink {
-    fn push(&self, mono: Vec<f32>) {
+    fn push(&mut self, mono: Vec<f32>) {
         if mono.is_empty() {
             return;
         }
-        // The callback runs when the device's buffer is full: its first sample was
-        // captured one buffer earlier.
-        let span = (mono.len() as f64 * 1e6 / self.rate as f64) as i64;
-        let chunk = CapturedAudio { t_us: capture_clock_us() - span, sample_rate: self.rate, samples: mono };
+        let span = (mono.len() as f64 * 1e6 / self.rate.max(1) as f64) as i64;
+        let t_us = stamp(capture_clock_us(), span, self.next_t_us);
+        self.next_t_us = Some(t_us + span);
+        let chunk = CapturedAudio { t_us, sample_rate: self.rate, samples: mono };
         if self.tx.try_send(chunk).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
 
+/// A chunk's start on the capture clock: the callback runs when the device's buffer is
+/// full, so its first sample was captured one buffer (`span`) before `now`. Devices hand
+/// buffers over in bursts (several in the same microsecond when a stream starts), so
+/// the stamps follow the sample count from the previous chunk's end (`next`), and follow
+/// the clock again only when it runs ahead of the count by more than [`RESYNC_US`]
+/// (samples were lost): stamps only grow, and chunks never overlap.
+fn stamp(now: i64, span: i64, next: Option<i64>) -> i64 {
+    let heard = now - span;
+    match next {
+        Some(n) if heard - n <= RESYNC_US => n,
+        _ => heard,
+    }
+}
+
 fn build<T>(
     device: &cpal::Device,
     config: cpal::StreamConfig,
-    sink: Sink,
+    mut sink: Sink,
     on_error: impl FnMut(cpal::Error) + Send + 'static,
 ) -> std::result::Result<cpal::Stream, cpal::Error>
 where
@@ -249,4 +270,20 @@ where
 
 fn mic_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Microphone, format!("{what}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_follow_the_sample_count_through_bursts_and_the_clock_after_a_gap() {
+        // Three 10 ms buffers handed over in the same microsecond: back to back.
+        let (a, b, c) =
+            (stamp(50_000, 10_000, None), stamp(50_000, 10_000, Some(50_000)), stamp(50_000, 10_000, Some(60_000)));
+        assert_eq!((a, b, c), (40_000, 50_000, 60_000));
+        // A callback late by 30 ms: still the count. Samples lost for 300 ms: the clock.
+        assert_eq!(stamp(110_000, 10_000, Some(70_000)), 70_000);
+        assert_eq!(stamp(400_000, 10_000, Some(80_000)), 390_000);
+    }
 }
