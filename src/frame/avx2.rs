@@ -5,7 +5,7 @@
 
 use std::arch::x86_64::*;
 
-use super::walk::{RowWalk, TapRow};
+use super::walk::{RowSpan, RowWalk, TapRow};
 
 /// Largest frame buffer the kernels take (1 GiB): their offsets, and the sums of an
 /// offset and a row or plane start, stay within 32 bits. Larger frames take the scalar
@@ -190,19 +190,26 @@ fn store(out: &mut [f32], u: usize, ch: [__m256; 3]) {
     }
 }
 
-/// Writes pixels `[w.lo, w.hi)` of a crop row `out` (3 values each) from `src`; a block
-/// of eight that [`Taps::taps`] declines, and the row's last pixels, go to `scalar(u)`.
+/// Writes pixels `[span.lo, span.hi)` of a crop row `out` (3 values each) from `src`; a
+/// block of eight that [`Taps::taps`] declines, and the row's last pixels, go to
+/// `scalar(u)`.
 ///
 /// # Safety
-/// The CPU must have AVX2; `w.xmax`, `w.ymax` describe the frame `src` reads.
+/// The CPU must have AVX2; `span.xmax`, `span.ymax` describe the frame `src` reads.
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn row<T: Taps>(src: &T, w: &RowWalk, out: &mut [f32], scalar: &mut dyn FnMut(usize) -> [f32; 3]) {
+pub(super) unsafe fn row<T: Taps>(
+    src: &T,
+    w: &RowWalk,
+    span: &RowSpan,
+    out: &mut [f32],
+    scalar: &mut dyn FnMut(usize) -> [f32; 3],
+) {
     let lanes = _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
     let (x0, y0, a, c) = (_mm256_set1_ps(w.x0), _mm256_set1_ps(w.y0), _mm256_set1_ps(w.a), _mm256_set1_ps(w.c));
-    let (xmax, ymax) = (_mm256_set1_ps(w.xmax), _mm256_set1_ps(w.ymax));
-    let (mul, add) = (_mm256_set1_ps(w.mul), _mm256_set1_ps(w.add));
-    let mut u = w.lo;
-    while u + 8 <= w.hi {
+    let (xmax, ymax) = (_mm256_set1_ps(span.xmax), _mm256_set1_ps(span.ymax));
+    let (mul, add) = (_mm256_set1_ps(span.mul), _mm256_set1_ps(span.add));
+    let mut u = span.lo;
+    while u + 8 <= span.hi {
         let uf = _mm256_add_ps(_mm256_set1_ps(u as f32), lanes);
         let sx = _mm256_add_ps(x0, _mm256_mul_ps(a, uf));
         let sy = _mm256_add_ps(y0, _mm256_mul_ps(c, uf));
@@ -213,18 +220,19 @@ pub(super) unsafe fn row<T: Taps>(src: &T, w: &RowWalk, out: &mut [f32], scalar:
         }
         u += 8;
     }
-    (u..w.hi).for_each(|k| out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k)));
+    (u..span.hi).for_each(|k| out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k)));
 }
 
 /// [`row`] for a supersampled crop row (the scalar order: taps by rows, then columns,
 /// summed, times `1 / n²`, times `mul`, plus `add`).
 ///
 /// # Safety
-/// The CPU must have AVX2; `r.xmax`, `r.ymax` describe the frame `src` reads.
+/// The CPU must have AVX2; `span.xmax`, `span.ymax` describe the frame `src` reads.
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn supersampled_row<T: Taps>(
     src: &T,
     r: &TapRow,
+    span: &RowSpan,
     out: &mut [f32],
     scalar: &mut dyn FnMut(usize) -> [f32; 3],
 ) {
@@ -232,11 +240,11 @@ pub(super) unsafe fn supersampled_row<T: Taps>(
     let m = &r.m;
     let (ma, mb, mc, md) = (_mm256_set1_ps(m.a), _mm256_set1_ps(m.b), _mm256_set1_ps(m.c), _mm256_set1_ps(m.d));
     let (tx, ty, half) = (_mm256_set1_ps(m.tx), _mm256_set1_ps(m.ty), _mm256_set1_ps(0.5));
-    let (xmax, ymax) = (_mm256_set1_ps(r.xmax), _mm256_set1_ps(r.ymax));
+    let (xmax, ymax) = (_mm256_set1_ps(span.xmax), _mm256_set1_ps(span.ymax));
     let inv = _mm256_set1_ps(1.0 / (r.n * r.n) as f32);
-    let (mul, add) = (_mm256_set1_ps(r.mul), _mm256_set1_ps(r.add));
-    let mut u = r.lo;
-    'block: while u + 8 <= r.hi {
+    let (mul, add) = (_mm256_set1_ps(span.mul), _mm256_set1_ps(span.add));
+    let mut u = span.lo;
+    'block: while u + 8 <= span.hi {
         let uf = _mm256_add_ps(_mm256_set1_ps(u as f32), lanes);
         let mut acc = [_mm256_setzero_ps(); 3];
         for b in 0..r.n {
@@ -259,5 +267,5 @@ pub(super) unsafe fn supersampled_row<T: Taps>(
         store(out, u, acc.map(|s| _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(s, inv), mul), add)));
         u += 8;
     }
-    (u..r.hi).for_each(|k| out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k)));
+    (u..span.hi).for_each(|k| out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k)));
 }

@@ -3,7 +3,7 @@
 
 #[cfg(target_arch = "x86_64")]
 use super::avx2;
-use super::walk::{RowWalk, TapRow};
+use super::walk::{RowSpan, RowWalk, TapRow};
 use crate::geometry::Affine;
 
 /// Work done with a frame's pixel accessor.
@@ -285,10 +285,18 @@ fn bilinear<P: Pixels>(px: &P, x: f32, y: f32, fw: usize, fh: usize, maxx: i32, 
 
 impl PixelVisitor for Job<'_> {
     fn visit<P: Pixels>(self, px: &P) {
-        if self.taps <= 1 {
-            self.bilinear_rows(px);
+        let (m, n) = (self.m, self.taps);
+        if n <= 1 {
+            // One bilinear tap per output pixel (every model crop but a strongly shrinking
+            // one), walking each row along the map: the source point of pixel u's centre,
+            // less the bilinear grid's half pixel, is (x0 + a u, y0 + c u).
+            self.rows(px, |v| {
+                let (x0, y0) = m.apply(0.5, v as f32 + 0.5);
+                RowWalk { x0: x0 - 0.5, y0: y0 - 0.5, a: m.a, c: m.c }
+            });
         } else {
-            self.supersampled(px);
+            // `n`² bilinear taps averaged per output pixel (a crop that shrinks the picture).
+            self.rows(px, |v| TapRow { m, n, v });
         }
     }
 }
@@ -308,112 +316,131 @@ fn fill_outside(row: &mut [f32], v: usize, valid: Option<[usize; 4]>, fill: f32)
     (lo, hi)
 }
 
-/// Pixel `u` of a row walk: the plain blend where its 2x2 neighbourhood lies inside the
-/// frame (most of a face crop), the border-clamped bilinear elsewhere.
-#[inline(always)]
-fn walk_sample<P: Pixels>(px: &P, w: &RowWalk, u: usize) -> [f32; 3] {
-    let uf = u as f32;
-    let (sx, sy) = (w.x0 + w.a * uf, w.y0 + w.c * uf);
-    let p = if sx >= 0.0 && sy >= 0.0 && sx < w.xmax && sy < w.ymax {
-        // `as` truncation is floor for non-negative values.
-        let (xi, yi) = (sx as usize, sy as usize);
-        px.blend(xi, xi + 1, yi, yi + 1, sx - xi as f32, sy - yi as f32)
-    } else {
-        let (fw, fh) = px.size();
-        bilinear(px, sx + 0.5, sy + 0.5, fw, fh, fw as i32 - 1, fh as i32 - 1)
-    };
-    [p[0] * w.mul + w.add, p[1] * w.mul + w.add, p[2] * w.mul + w.add]
+/// How one crop row is sampled ([`RowWalk`], [`TapRow`]): pixel by pixel, or eight at a
+/// time by a vector kernel giving the same bits.
+trait RowSampler {
+    /// Output pixel `u`.
+    fn pixel<P: Pixels>(&self, px: &P, span: &RowSpan, u: usize) -> [f32; 3];
+
+    /// Pixels `[span.lo, span.hi)` of `out` through the vector kernel, `scalar(u)` for
+    /// those it leaves.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2; `span`'s bounds are those of the frame `t` reads.
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn simd<T: avx2::Taps>(
+        &self,
+        t: &T,
+        span: &RowSpan,
+        out: &mut [f32],
+        scalar: &mut dyn FnMut(usize) -> [f32; 3],
+    );
+}
+
+impl RowSampler for RowWalk {
+    /// The plain blend where the 2x2 neighbourhood lies inside the frame (most of a face
+    /// crop), the border-clamped bilinear elsewhere.
+    #[inline(always)]
+    fn pixel<P: Pixels>(&self, px: &P, span: &RowSpan, u: usize) -> [f32; 3] {
+        let uf = u as f32;
+        let (sx, sy) = (self.x0 + self.a * uf, self.y0 + self.c * uf);
+        let p = if sx >= 0.0 && sy >= 0.0 && sx < span.xmax && sy < span.ymax {
+            // `as` truncation is floor for non-negative values.
+            let (xi, yi) = (sx as usize, sy as usize);
+            px.blend(xi, xi + 1, yi, yi + 1, sx - xi as f32, sy - yi as f32)
+        } else {
+            let (fw, fh) = px.size();
+            bilinear(px, sx + 0.5, sy + 0.5, fw, fh, fw as i32 - 1, fh as i32 - 1)
+        };
+        [p[0] * span.mul + span.add, p[1] * span.mul + span.add, p[2] * span.mul + span.add]
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn simd<T: avx2::Taps>(
+        &self,
+        t: &T,
+        span: &RowSpan,
+        out: &mut [f32],
+        scalar: &mut dyn FnMut(usize) -> [f32; 3],
+    ) {
+        // SAFETY: the caller's contract is the kernel's.
+        unsafe { avx2::row(t, self, span, out, scalar) }
+    }
+}
+
+impl RowSampler for TapRow {
+    /// Taps by rows, then columns, summed, times `1 / n²`, times `mul`, plus `add`. A tap
+    /// whose 2x2 neighbourhood lies inside the frame skips the border clamps (the same
+    /// values: the clamps do nothing there and truncation is floor).
+    #[inline(always)]
+    fn pixel<P: Pixels>(&self, px: &P, span: &RowSpan, u: usize) -> [f32; 3] {
+        let n = self.n;
+        let mut acc = [0.0f32; 3];
+        for b in 0..n {
+            let cv = self.v as f32 + (b as f32 + 0.5) / n as f32;
+            for a in 0..n {
+                let cu = u as f32 + (a as f32 + 0.5) / n as f32;
+                let (x, y) = self.m.apply(cu, cv);
+                let (sx, sy) = (x - 0.5, y - 0.5);
+                let p = if sx >= 0.0 && sy >= 0.0 && sx < span.xmax && sy < span.ymax {
+                    let (xi, yi) = (sx as usize, sy as usize);
+                    px.blend(xi, xi + 1, yi, yi + 1, sx - xi as f32, sy - yi as f32)
+                } else {
+                    let (fw, fh) = px.size();
+                    bilinear(px, x, y, fw, fh, fw as i32 - 1, fh as i32 - 1)
+                };
+                acc[0] += p[0];
+                acc[1] += p[1];
+                acc[2] += p[2];
+            }
+        }
+        let inv = 1.0 / (n * n) as f32;
+        let (mul, add) = (span.mul, span.add);
+        [acc[0] * inv * mul + add, acc[1] * inv * mul + add, acc[2] * inv * mul + add]
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn simd<T: avx2::Taps>(
+        &self,
+        t: &T,
+        span: &RowSpan,
+        out: &mut [f32],
+        scalar: &mut dyn FnMut(usize) -> [f32; 3],
+    ) {
+        // SAFETY: the caller's contract is the kernel's.
+        unsafe { avx2::supersampled_row(t, self, span, out, scalar) }
+    }
 }
 
 impl Job<'_> {
-    /// One bilinear tap per output pixel (every model crop but a strongly shrinking one).
-    /// Walks each row along the map (the source point moves by (a, c) per output pixel),
-    /// writes the fill outside `valid` without testing every pixel, and skips the border
-    /// clamps where the 2x2 neighbourhood lies inside the frame (most of a face crop).
-    fn bilinear_rows<P: Pixels>(self, px: &P) {
+    /// Every output row: the fill outside `valid` written without testing every pixel,
+    /// the rest sampled by `sampler(v)`, eight pixels at a time where the CPU and the
+    /// layout allow.
+    fn rows<P: Pixels, S: RowSampler>(self, px: &P, sampler: impl Fn(usize) -> S) {
         #[cfg(target_arch = "x86_64")]
         let simd = if self.simd && avx2::available() { px.simd() } else { None };
         let (fw, fh) = px.size();
         let (xmax, ymax) = ((fw - 1) as f32, (fh - 1) as f32);
-        let (w, mul, add, m) = (self.w, self.mul, self.add, self.m);
-        let (h, valid, fill) = (self.h, self.valid, self.fill);
-        for (v, row) in self.out.chunks_exact_mut(w * 3).take(h).enumerate() {
-            let (lo, hi) = fill_outside(row, v, valid, fill);
-            // Source position of pixel u's centre, minus the half pixel of the bilinear
-            // grid: (x0 + a u, y0 + c u).
-            let (x0, y0) = m.apply(0.5, v as f32 + 0.5);
-            let walk = RowWalk { x0: x0 - 0.5, y0: y0 - 0.5, a: m.a, c: m.c, lo, hi, mul, add, xmax, ymax };
-            #[cfg(target_arch = "x86_64")]
-            if let Some(t) = &simd {
-                // SAFETY: AVX2 is present (`simd` is `None` otherwise); the walk's bounds
-                // are this frame's.
-                unsafe { avx2::row(t, &walk, row, &mut |u| walk_sample(px, &walk, u)) };
-                continue;
-            }
-            for (u, dst) in row[lo * 3..hi * 3].chunks_exact_mut(3).enumerate() {
-                let p = walk_sample(px, &walk, u + lo);
-                dst[0] = p[0];
-                dst[1] = p[1];
-                dst[2] = p[2];
-            }
-        }
-    }
-
-    /// `taps`² bilinear taps averaged per output pixel (a crop that shrinks the picture).
-    fn supersampled<P: Pixels>(self, px: &P) {
-        #[cfg(target_arch = "x86_64")]
-        let simd = if self.simd && avx2::available() { px.simd() } else { None };
-        let (fw, fh) = px.size();
-        let (xmax, ymax) = ((fw - 1) as f32, (fh - 1) as f32);
-        let (m, n, mul, add) = (self.m, self.taps, self.mul, self.add);
+        let (mul, add) = (self.mul, self.add);
         for (v, row) in self.out.chunks_exact_mut(self.w * 3).take(self.h).enumerate() {
             let (lo, hi) = fill_outside(row, v, self.valid, self.fill);
-            let taps = TapRow { m, n, v, lo, hi, mul, add, xmax, ymax };
+            let span = RowSpan { lo, hi, mul, add, xmax, ymax };
+            let s = sampler(v);
             #[cfg(target_arch = "x86_64")]
             if let Some(t) = &simd {
-                // SAFETY: AVX2 is present (`simd` is `None` otherwise); the row's bounds
+                // SAFETY: AVX2 is present (`simd` is `None` otherwise); the span's bounds
                 // are this frame's.
-                unsafe { avx2::supersampled_row(t, &taps, row, &mut |u| tap_sample(px, &taps, u)) };
+                unsafe { s.simd(t, &span, row, &mut |u| s.pixel(px, &span, u)) };
                 continue;
             }
             for (u, dst) in row[lo * 3..hi * 3].chunks_exact_mut(3).enumerate() {
-                let p = tap_sample(px, &taps, u + lo);
+                let p = s.pixel(px, &span, u + lo);
                 dst[0] = p[0];
                 dst[1] = p[1];
                 dst[2] = p[2];
             }
         }
     }
-}
-
-/// Pixel `u` of a supersampled row: taps by rows, then columns, summed, times `1 / n²`,
-/// times `mul`, plus `add`. A tap whose 2x2 neighbourhood lies inside the frame skips
-/// the border clamps (the same values: the clamps do nothing there and truncation is
-/// floor).
-#[inline(always)]
-fn tap_sample<P: Pixels>(px: &P, r: &TapRow, u: usize) -> [f32; 3] {
-    let n = r.n;
-    let mut acc = [0.0f32; 3];
-    for b in 0..n {
-        let cv = r.v as f32 + (b as f32 + 0.5) / n as f32;
-        for a in 0..n {
-            let cu = u as f32 + (a as f32 + 0.5) / n as f32;
-            let (x, y) = r.m.apply(cu, cv);
-            let (sx, sy) = (x - 0.5, y - 0.5);
-            let p = if sx >= 0.0 && sy >= 0.0 && sx < r.xmax && sy < r.ymax {
-                let (xi, yi) = (sx as usize, sy as usize);
-                px.blend(xi, xi + 1, yi, yi + 1, sx - xi as f32, sy - yi as f32)
-            } else {
-                let (fw, fh) = px.size();
-                bilinear(px, x, y, fw, fh, fw as i32 - 1, fh as i32 - 1)
-            };
-            acc[0] += p[0];
-            acc[1] += p[1];
-            acc[2] += p[2];
-        }
-    }
-    let inv = 1.0 / (n * n) as f32;
-    [acc[0] * inv * r.mul + r.add, acc[1] * inv * r.mul + r.add, acc[2] * inv * r.mul + r.add]
 }
 
 #[cfg(test)]
