@@ -447,6 +447,17 @@ impl Job<'_> {
 mod tests {
     use super::*;
 
+    /// `n` bytes of a linear congruential sequence from `seed`.
+    fn noise(n: usize, seed: u32) -> Vec<u8> {
+        let mut state = seed;
+        (0..n)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (state >> 16) as u8
+            })
+            .collect()
+    }
+
     #[test]
     fn supersampled_crop_equals_the_clamped_reference_inside_and_at_borders() {
         // A rotated 3x3-tap crop that reaches past every border of a noisy RGB frame,
@@ -489,12 +500,7 @@ mod tests {
         // fractional weights: the SSE2 path (where 8 bytes are readable) and the scalar
         // fallback (the last pixels of the buffer, clamped columns) give identical bits.
         let (w, h) = (7usize, 5usize);
-        let mut state = 12345u32;
-        let mut next = || {
-            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            (state >> 16) as u8
-        };
-        let rgba: Vec<u8> = (0..w * h * 4).map(|_| next()).collect();
+        let rgba = noise(w * h * 4, 12345);
         let rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
         fn check<const R: usize, const G: usize, const B: usize, const BPP: usize>(d: &[u8], w: usize, h: usize) {
             let px = Packed::<R, G, B, BPP> { d, s: w * BPP, w, h };
@@ -522,12 +528,7 @@ mod tests {
         // every border, with a `valid` window: the AVX2 rows (where the CPU has AVX2) give
         // the scalar code's bits.
         let (fw, fh) = (61usize, 43usize);
-        let mut state = 99u32;
-        let mut next = || {
-            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            (state >> 16) as u8
-        };
-        let noise: Vec<u8> = (0..(fw * 4 + 5) * fh).map(|_| next()).collect();
+        let noise = noise((fw * 4 + 5) * fh, 99);
         fn crop<P: Pixels>(px: &P, m: Affine, taps: usize, simd: bool) -> Vec<u32> {
             let (w, h) = (57usize, 41usize);
             let mut out = vec![0.0f32; w * h * 3];
@@ -561,13 +562,7 @@ mod tests {
         // full and limited range, crops of 1, 2x2 and 3x3 taps a pixel past every border:
         // the AVX2 rows give the scalar code's bits.
         let (fw, fh, s) = (62usize, 44usize, 68usize);
-        let mut state = 7u32;
-        let noise: Vec<u8> = (0..s * fh * 2)
-            .map(|_| {
-                state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                (state >> 16) as u8
-            })
-            .collect();
+        let noise = noise(s * fh * 2, 7);
         let y_len = s * fh;
         let cs = s.div_ceil(2);
         // (u_off, v_off, cstride, cstep, length)
