@@ -102,34 +102,40 @@ pub(crate) fn region_transform(mesh: &[f32], region: &Region) -> CropTransform {
 }
 
 /// `TransformTensorBilinear` v2: samples `CROP`² pixels of the NCHW feature map at the
-/// transformed pixel centres; a sample outside the map is 0 in every channel.
+/// transformed pixel centres; a sample outside the map is 0 in every channel. The four
+/// taps and weights of each pixel are found once, then each channel's plane (9 KiB, in
+/// L1) is read for all pixels in turn.
 pub(crate) fn sample_crop(features: &[f32], m: &CropTransform, out: &mut [f32]) {
     let plane = FEAT * FEAT;
     let last = (FEAT - 1) as f32;
+    // Per pixel: the four tap indices and (fx, fy), or None outside the map.
+    let mut taps = [None::<([usize; 4], f32, f32)>; CROP * CROP];
     for v in 0..CROP {
         for u in 0..CROP {
             let (fu, fv) = (u as f32 + 0.5, v as f32 + 0.5);
             let x = m.a[0][0] * fu + m.a[0][1] * fv + m.t[0] - 0.5;
             let y = m.a[1][0] * fu + m.a[1][1] * fv + m.t[1] - 0.5;
-            let o = v * CROP + u;
-            // NaN compares false: it lands here too.
+            // NaN compares false: it lands outside too.
             if !(x >= 0.0 && y >= 0.0 && x <= last && y <= last) {
-                for ch in 0..FEAT_C {
-                    out[ch * CROP * CROP + o] = 0.0;
-                }
                 continue;
             }
             let (x0, y0) = (x.floor() as usize, y.floor() as usize);
             let (fx, fy) = (x - x0 as f32, y - y0 as f32);
             let (x1, y1) = ((x0 + 1).min(FEAT - 1), (y0 + 1).min(FEAT - 1));
             // A tap past the last row or column has weight 0 (x == last); read its neighbour.
-            let idx = [y0 * FEAT + x0, y0 * FEAT + x1, y1 * FEAT + x0, y1 * FEAT + x1];
-            for ch in 0..FEAT_C {
-                let f = &features[ch * plane..(ch + 1) * plane];
-                let upper = (1.0 - fx) * f[idx[0]] + fx * f[idx[1]];
-                let lower = (1.0 - fx) * f[idx[2]] + fx * f[idx[3]];
-                out[ch * CROP * CROP + o] = fy * lower + (1.0 - fy) * upper;
-            }
+            taps[v * CROP + u] = Some(([y0 * FEAT + x0, y0 * FEAT + x1, y1 * FEAT + x0, y1 * FEAT + x1], fx, fy));
+        }
+    }
+    for (f, o) in features.chunks_exact(plane).zip(out.chunks_exact_mut(CROP * CROP)).take(FEAT_C) {
+        for (dst, tap) in o.iter_mut().zip(&taps) {
+            *dst = match tap {
+                Some((idx, fx, fy)) => {
+                    let upper = (1.0 - fx) * f[idx[0]] + fx * f[idx[1]];
+                    let lower = (1.0 - fx) * f[idx[2]] + fx * f[idx[3]];
+                    fy * lower + (1.0 - fy) * upper
+                }
+                None => 0.0,
+            };
         }
     }
 }
@@ -249,6 +255,49 @@ mod tests {
         let turned = region_transform(&grid_mesh(0.3), &REGIONS[1]);
         let angle = turned.a[1][0].atan2(turned.a[0][0]);
         assert!((angle - 0.3).abs() < 1e-4, "{angle}");
+    }
+
+    /// The operation pixel by pixel, all channels of a pixel at once (the previous order).
+    fn sample_crop_per_pixel(features: &[f32], m: &CropTransform, out: &mut [f32]) {
+        let (plane, last) = (FEAT * FEAT, (FEAT - 1) as f32);
+        for v in 0..CROP {
+            for u in 0..CROP {
+                let (fu, fv) = (u as f32 + 0.5, v as f32 + 0.5);
+                let x = m.a[0][0] * fu + m.a[0][1] * fv + m.t[0] - 0.5;
+                let y = m.a[1][0] * fu + m.a[1][1] * fv + m.t[1] - 0.5;
+                let o = v * CROP + u;
+                if !(x >= 0.0 && y >= 0.0 && x <= last && y <= last) {
+                    (0..FEAT_C).for_each(|ch| out[ch * CROP * CROP + o] = 0.0);
+                    continue;
+                }
+                let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+                let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+                let (x1, y1) = ((x0 + 1).min(FEAT - 1), (y0 + 1).min(FEAT - 1));
+                for ch in 0..FEAT_C {
+                    let f = &features[ch * plane..(ch + 1) * plane];
+                    let upper = (1.0 - fx) * f[y0 * FEAT + x0] + fx * f[y0 * FEAT + x1];
+                    let lower = (1.0 - fx) * f[y1 * FEAT + x0] + fx * f[y1 * FEAT + x1];
+                    out[ch * CROP * CROP + o] = fy * lower + (1.0 - fy) * upper;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plane_by_plane_sampling_equals_the_per_pixel_order() {
+        // Noisy features, a rotated and scaled map that leaves the feature map on two
+        // sides and lands exactly on its last row: the same bits either way.
+        let features: Vec<f32> = (0..FEAT_C * FEAT * FEAT).map(|i| ((i * 7919) % 1013) as f32 / 97.0 - 5.0).collect();
+        for m in [
+            CropTransform { a: [[0.9, 0.4], [-0.4, 0.9]], t: [30.0, 40.0] },
+            CropTransform { a: [[1.0, 0.0], [0.0, 1.0]], t: [32.5, 32.5] },
+            CropTransform { a: [[2.3, -0.2], [0.2, 2.3]], t: [-5.0, 10.0] },
+        ] {
+            let (mut a, mut b) = (vec![1.0; FEAT_C * CROP * CROP], vec![2.0; FEAT_C * CROP * CROP]);
+            sample_crop(&features, &m, &mut a);
+            sample_crop_per_pixel(&features, &m, &mut b);
+            assert!(a.iter().map(|v| v.to_bits()).eq(b.iter().map(|v| v.to_bits())), "{m:?}");
+        }
     }
 
     #[test]
