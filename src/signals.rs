@@ -101,25 +101,35 @@ pub fn head_pose(mesh: &[[f32; 3]]) -> HeadPose {
 pub(crate) fn crop_photometrics(rgb01: &[f32], size: usize, frac: f32) -> (f32, f32, f32) {
     let m = ((size as f32 * (1.0 - frac) / 2.0).round() as usize).max(1);
     let (lo, hi) = (m, size - m);
-    let luma = |x: usize, y: usize| {
-        let i = (y * size + x) * 3;
-        255.0 * (0.299 * rgb01[i] + 0.587 * rgb01[i + 1] + 0.114 * rgb01[i + 2])
+    if lo >= hi {
+        return (0.0, 0.0, 0.0);
+    }
+    // Luma of columns lo-1..=hi of a row: each pixel converted once, three rows kept.
+    let fill = |row: &mut Vec<f32>, y: usize| {
+        row.clear();
+        row.extend((lo - 1..=hi).map(|x| {
+            let i = (y * size + x) * 3;
+            255.0 * (0.299 * rgb01[i] + 0.587 * rgb01[i + 1] + 0.114 * rgb01[i + 2])
+        }));
     };
+    let (mut above, mut cur, mut below) = (Vec::new(), Vec::new(), Vec::new());
+    fill(&mut above, lo - 1);
+    fill(&mut cur, lo);
     let (mut s, mut s2, mut n) = (0.0f64, 0.0f64, 0.0f64);
     let (mut l, mut l2) = (0.0f64, 0.0f64);
     for y in lo..hi {
-        for x in lo..hi {
-            let c = luma(x, y) as f64;
+        fill(&mut below, y + 1);
+        for k in 1..=hi - lo {
+            let c = cur[k] as f64;
             s += c;
             s2 += c * c;
             n += 1.0;
-            let lap = (luma(x - 1, y) + luma(x + 1, y) + luma(x, y - 1) + luma(x, y + 1)) as f64 - 4.0 * c;
+            let lap = (cur[k - 1] + cur[k + 1] + above[k] + below[k]) as f64 - 4.0 * c;
             l += lap;
             l2 += lap * lap;
         }
-    }
-    if n == 0.0 {
-        return (0.0, 0.0, 0.0);
+        std::mem::swap(&mut above, &mut cur);
+        std::mem::swap(&mut cur, &mut below);
     }
     let mean = s / n;
     let var = (s2 / n - mean * mean).max(0.0);
@@ -131,6 +141,45 @@ pub(crate) fn crop_photometrics(rgb01: &[f32], size: usize, frac: f32) -> (f32, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each luma computed where it is used (the previous form).
+    fn crop_photometrics_direct(rgb01: &[f32], size: usize, frac: f32) -> (f32, f32, f32) {
+        let m = ((size as f32 * (1.0 - frac) / 2.0).round() as usize).max(1);
+        let (lo, hi) = (m, size - m);
+        let luma = |x: usize, y: usize| {
+            let i = (y * size + x) * 3;
+            255.0 * (0.299 * rgb01[i] + 0.587 * rgb01[i + 1] + 0.114 * rgb01[i + 2])
+        };
+        let (mut s, mut s2, mut n, mut l, mut l2) = (0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
+        for y in lo..hi {
+            for x in lo..hi {
+                let c = luma(x, y) as f64;
+                s += c;
+                s2 += c * c;
+                n += 1.0;
+                let lap = (luma(x - 1, y) + luma(x + 1, y) + luma(x, y - 1) + luma(x, y + 1)) as f64 - 4.0 * c;
+                l += lap;
+                l2 += lap * lap;
+            }
+        }
+        if n == 0.0 {
+            return (0.0, 0.0, 0.0);
+        }
+        let (mean, lmean) = (s / n, l / n);
+        ((mean) as f32, (s2 / n - mean * mean).max(0.0).sqrt() as f32, (l2 / n - lmean * lmean).max(0.0) as f32)
+    }
+
+    #[test]
+    fn photometrics_from_rolling_rows_equal_the_direct_form() {
+        let rgb: Vec<f32> = (0..192 * 192 * 3).map(|i| ((i * 7919) % 997) as f32 / 997.0).collect();
+        for frac in [0.0, 0.3, 0.6, 1.0] {
+            let (a, b) = (crop_photometrics(&rgb, 192, frac), crop_photometrics_direct(&rgb, 192, frac));
+            assert_eq!([a.0, a.1, a.2].map(f32::to_bits), [b.0, b.1, b.2].map(f32::to_bits), "frac {frac}");
+        }
+        // The smallest crops: one pixel, and none (both forms say zero).
+        assert_eq!(crop_photometrics(&rgb[..27], 3, 0.2), crop_photometrics_direct(&rgb[..27], 3, 0.2));
+        assert_eq!(crop_photometrics(&rgb[..12], 2, 0.0), (0.0, 0.0, 0.0));
+    }
 
     fn mesh_with(points: &[(usize, [f32; 3])]) -> Vec<[f32; 3]> {
         let mut m = vec![[0.0; 3]; 468];
