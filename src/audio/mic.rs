@@ -210,8 +210,8 @@ struct Sink {
     next_t_us: Option<i64>,
 }
 
-/// How far the clock may disagree with the sample count before the stamps follow the
-/// clock again (a dropout, a device that paused; µs).
+/// How far the clock may run ahead of the sample count before the stamps follow the
+/// clock again (samples lost in a dropout, a device that paused; µs).
 const RESYNC_US: i64 = 100_000;
 
 impl Sink {
