@@ -190,9 +190,29 @@ fn store(out: &mut [f32], u: usize, ch: [__m256; 3]) {
     }
 }
 
-/// Writes pixels `[span.lo, span.hi)` of a crop row `out` (3 values each) from `src`; a
-/// block of eight that [`Taps::taps`] declines, and the row's last pixels, go to
-/// `scalar(u)`.
+/// Writes pixels `[span.lo, span.hi)` of a crop row `out` (3 values each), eight at a
+/// time: `block(uf)` gives the eight pixels' values from their indices `uf` (as floats),
+/// or `None` to leave them, and the row's last pixels, to `scalar(u)` one by one.
+#[target_feature(enable = "avx2")]
+fn blocks(
+    span: &RowSpan,
+    out: &mut [f32],
+    scalar: &mut dyn FnMut(usize) -> [f32; 3],
+    mut block: impl FnMut(__m256) -> Option<[__m256; 3]>,
+) {
+    let lanes = _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
+    let mut u = span.lo;
+    while u + 8 <= span.hi {
+        match block(_mm256_add_ps(_mm256_set1_ps(u as f32), lanes)) {
+            Some(p) => store(out, u, p),
+            None => (u..u + 8).for_each(|k| out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k))),
+        }
+        u += 8;
+    }
+    (u..span.hi).for_each(|k| out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k)));
+}
+
+/// [`blocks`] along a row walk: one bilinear tap a pixel, then `* mul + add`.
 ///
 /// # Safety
 /// The CPU must have AVX2; `span.xmax`, `span.ymax` describe the frame `src` reads.
@@ -204,26 +224,19 @@ pub(super) unsafe fn row<T: Taps>(
     out: &mut [f32],
     scalar: &mut dyn FnMut(usize) -> [f32; 3],
 ) {
-    let lanes = _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
     let (x0, y0, a, c) = (_mm256_set1_ps(w.x0), _mm256_set1_ps(w.y0), _mm256_set1_ps(w.a), _mm256_set1_ps(w.c));
     let (xmax, ymax) = (_mm256_set1_ps(span.xmax), _mm256_set1_ps(span.ymax));
     let (mul, add) = (_mm256_set1_ps(span.mul), _mm256_set1_ps(span.add));
-    let mut u = span.lo;
-    while u + 8 <= span.hi {
-        let uf = _mm256_add_ps(_mm256_set1_ps(u as f32), lanes);
+    blocks(span, out, scalar, |uf| {
         let sx = _mm256_add_ps(x0, _mm256_mul_ps(a, uf));
         let sy = _mm256_add_ps(y0, _mm256_mul_ps(c, uf));
         // SAFETY: AVX2 is present (this function's contract).
-        match unsafe { src.taps(sx, sy, xmax, ymax) } {
-            Some(p) => store(out, u, p.map(|p| _mm256_add_ps(_mm256_mul_ps(p, mul), add))),
-            None => (u..u + 8).for_each(|k| out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k))),
-        }
-        u += 8;
-    }
-    (u..span.hi).for_each(|k| out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k)));
+        let p = unsafe { src.taps(sx, sy, xmax, ymax) }?;
+        Some(p.map(|p| _mm256_add_ps(_mm256_mul_ps(p, mul), add)))
+    });
 }
 
-/// [`row`] for a supersampled crop row (the scalar order: taps by rows, then columns,
+/// [`blocks`] of a supersampled crop row (the scalar order: taps by rows, then columns,
 /// summed, times `1 / n²`, times `mul`, plus `add`).
 ///
 /// # Safety
@@ -236,16 +249,13 @@ pub(super) unsafe fn supersampled_row<T: Taps>(
     out: &mut [f32],
     scalar: &mut dyn FnMut(usize) -> [f32; 3],
 ) {
-    let lanes = _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
     let m = &r.m;
     let (ma, mb, mc, md) = (_mm256_set1_ps(m.a), _mm256_set1_ps(m.b), _mm256_set1_ps(m.c), _mm256_set1_ps(m.d));
     let (tx, ty, half) = (_mm256_set1_ps(m.tx), _mm256_set1_ps(m.ty), _mm256_set1_ps(0.5));
     let (xmax, ymax) = (_mm256_set1_ps(span.xmax), _mm256_set1_ps(span.ymax));
     let inv = _mm256_set1_ps(1.0 / (r.n * r.n) as f32);
     let (mul, add) = (_mm256_set1_ps(span.mul), _mm256_set1_ps(span.add));
-    let mut u = span.lo;
-    'block: while u + 8 <= span.hi {
-        let uf = _mm256_add_ps(_mm256_set1_ps(u as f32), lanes);
+    blocks(span, out, scalar, |uf| {
         let mut acc = [_mm256_setzero_ps(); 3];
         for b in 0..r.n {
             let cv = _mm256_set1_ps(r.v as f32 + (b as f32 + 0.5) / r.n as f32);
@@ -254,18 +264,12 @@ pub(super) unsafe fn supersampled_row<T: Taps>(
                 let x = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(ma, cu), _mm256_mul_ps(mb, cv)), tx);
                 let y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(mc, cu), _mm256_mul_ps(md, cv)), ty);
                 // SAFETY: AVX2 is present (this function's contract).
-                let Some(p) = (unsafe { src.taps(_mm256_sub_ps(x, half), _mm256_sub_ps(y, half), xmax, ymax) }) else {
-                    (u..u + 8).for_each(|k| out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k)));
-                    u += 8;
-                    continue 'block;
-                };
+                let p = unsafe { src.taps(_mm256_sub_ps(x, half), _mm256_sub_ps(y, half), xmax, ymax) }?;
                 for (s, p) in acc.iter_mut().zip(p) {
                     *s = _mm256_add_ps(*s, p);
                 }
             }
         }
-        store(out, u, acc.map(|s| _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(s, inv), mul), add)));
-        u += 8;
-    }
-    (u..span.hi).for_each(|k| out[k * 3..k * 3 + 3].copy_from_slice(&scalar(k)));
+        Some(acc.map(|s| _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(s, inv), mul), add)))
+    });
 }

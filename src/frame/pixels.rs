@@ -237,9 +237,15 @@ impl<'a> Pixels for Yuv<'a> {
 
     #[cfg(target_arch = "x86_64")]
     fn simd(&self) -> Option<Self::Simd> {
-        let (d, s, u_off, v_off, cstride, cstep, limited) =
-            (self.d, self.s, self.u_off, self.v_off, self.cstride, self.cstep, self.limited);
-        (d.len() < avx2::MAX_BYTES).then_some(avx2::YuvTaps { d, s, u_off, v_off, cstride, cstep, limited })
+        (self.d.len() < avx2::MAX_BYTES).then_some(avx2::YuvTaps {
+            d: self.d,
+            s: self.s,
+            u_off: self.u_off,
+            v_off: self.v_off,
+            cstride: self.cstride,
+            cstep: self.cstep,
+            limited: self.limited,
+        })
     }
 }
 
