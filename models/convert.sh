@@ -77,7 +77,9 @@ python "$here/tools/merge_eye_heads.py" raw/split_attention_heads.onnx raw/merge
 # The blocks that widen their channels zero-pad the residual (Pad): as 1x1 convolutions
 # they stay in ONNX Runtime's blocked layout (tools/pad_as_conv.py). Not for BlazeFace,
 # whose widening steps of 4-8 channels make the convolution cost more than the Pad.
-python "$here/tools/pad_as_conv.py" raw/split_attention_trunk.onnx raw/pad_attention_trunk.onnx
+# In the trunk, whose blocks double their channels, --concat writes Concat(x, zeros)
+# instead of the identity (4-5% faster on one core); on the heads' small maps it is not.
+python "$here/tools/pad_as_conv.py" --concat raw/split_attention_trunk.onnx raw/pad_attention_trunk.onnx
 python "$here/tools/pad_as_conv.py" raw/merged_attention_heads.onnx raw/pad_attention_heads.onnx
 python "$here/tools/canon_onnx.py" raw/pad_attention_trunk.onnx out/face_attention_trunk.onnx
 python "$here/tools/canon_onnx.py" raw/pad_attention_heads.onnx out/face_attention_heads.onnx

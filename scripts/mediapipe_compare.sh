@@ -8,6 +8,7 @@
 # plain MediaPipe mesh and liveface's mesh + iris models run once, in the first round.
 # The peer runs in a venv (LIVEFACE_PEER_VENV, default target/peer-venv) with
 # mediapipe==0.10.21 opencv-python-headless==4.11.0.86 numpy==1.26.4 from PyPI.
+# LIVEFACE_BIN names another liveface binary to measure (default target/release/liveface).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clip=${1:-../shared/data/faces/liveportrait_d3.mp4}
@@ -35,7 +36,7 @@ if [ ! -d "$frames" ]; then
 fi
 fps=$(ffprobe -v error -select_streams v:0 -show_entries stream=r_frame_rate -of csv=p=0 "$clip" | python3 -c 'import sys; a, b = sys.stdin.read().strip().split("/"); print(float(a) / float(b))')
 stages() {
-  taskset -c "$core" target/release/liveface analyze "$frames" --fps "$fps" --summary-only --landmark-model "$1" |
+  taskset -c "$core" "${LIVEFACE_BIN:-target/release/liveface}" analyze "$frames" --fps "$fps" --summary-only --landmark-model "$1" |
     python3 -c 'import json,sys; s=json.loads(sys.stdin.read().splitlines()[-1])["summary"]["stages"]; print(*(s[k]["median_us"]/1000 for k in ["total","mesh","iris","signals","detect"]))'
 }
 mp_refine=() lf=() lf_det=()

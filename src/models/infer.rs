@@ -101,7 +101,7 @@ pub(crate) static SPECS: [ModelSpec; 5] = [
     },
     ModelSpec {
         file: "face_attention_trunk.onnx",
-        sha256: "07af4db87b19fb98e460da508cc528324046b16d0e1869b5fa717ba2f80d8874",
+        sha256: "349eeff37bea8cb6d7a2c1e8afcbb435e019866c4b1522bbb9d324b45d6d3ad4",
         inputs: &[("input", &[1, 192, 192, 3])],
         outputs: &[("landmarks", &[1, 1, 1, 1404]), ("face_flag", &[1, 1, 1, 1]), ("features", &[1, 32, 48, 48])],
         split_prelu: false,
