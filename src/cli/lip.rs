@@ -125,6 +125,8 @@ struct Tally {
     offsets: Vec<f64>,
     correlations: Vec<f64>,
     silence_motion: Vec<f64>,
+    /// Span alignment at the sync offset over its best.
+    span_share: Vec<f64>,
     reasons: BTreeMap<String, usize>,
 }
 
@@ -212,7 +214,7 @@ pub fn eval(a: EvalLipArgs) -> anyhow::Result<ExitCode> {
             jobs.push((label, c.name, c.reports, c.audio));
         }
     }
-    let mut csv = String::from("sample,label,passed,reason,speech_ms,segments,voice_dbfs,face_share,mouth_range,silence_motion,offset_ms,correlation,confidence\n");
+    let mut csv = String::from("sample,label,passed,reason,speech_ms,segments,voice_dbfs,face_share,mouth_range,silence_motion,offset_ms,correlation,confidence,span_at_offset,span_best,span_best_offset_ms\n");
     let mut tally: BTreeMap<String, Tally> = BTreeMap::new();
     let opt = |v: Option<f32>| v.map_or(String::new(), |v| format!("{v:.3}"));
     for (label, name, reports, audio) in &jobs {
@@ -228,8 +230,9 @@ pub fn eval(a: EvalLipArgs) -> anyhow::Result<ExitCode> {
                     t.correlations.push(s.correlation as f64);
                 }
                 t.silence_motion.extend(r.silence_motion.map(f64::from));
+                t.span_share.extend(r.span.filter(|a| a.best > 0.0).map(|a| (a.at_sync_offset / a.best) as f64));
                 csv += &format!(
-                    "{name},{label},{},{},{},{},{},{},{},{},{},{},{}\n",
+                    "{name},{label},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                     r.passed,
                     reason_name(r),
                     r.speech_ms,
@@ -241,11 +244,14 @@ pub fn eval(a: EvalLipArgs) -> anyhow::Result<ExitCode> {
                     r.sync.map_or(String::new(), |s| s.offset_ms.to_string()),
                     opt(r.sync.map(|s| s.correlation)),
                     opt(r.sync.map(|s| s.confidence)),
+                    opt(r.span.map(|a| a.at_sync_offset)),
+                    opt(r.span.map(|a| a.best)),
+                    r.span.map_or(String::new(), |a| a.best_offset_ms.to_string()),
                 );
             }
             None => {
                 *t.reasons.entry("no_decision".into()).or_default() += 1;
-                csv += &format!("{name},{label},false,no_decision,,,,,,,,,\n");
+                csv += &format!("{name},{label},false,no_decision,,,,,,,,,,,,\n");
             }
         }
     }
@@ -261,6 +267,7 @@ pub fn eval(a: EvalLipArgs) -> anyhow::Result<ExitCode> {
                     "rate": t.passed as f64 / t.sessions.max(1) as f64,
                     "reasons": t.reasons, "offset_ms": quantiles(&t.offsets), "correlation": quantiles(&t.correlations),
                     "silence_motion": quantiles(&t.silence_motion),
+                    "span_share_of_best": quantiles(&t.span_share),
                 }),
             )
         })

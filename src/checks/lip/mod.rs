@@ -16,7 +16,7 @@ use crate::audio::resample_mono;
 use crate::audio::{VoiceDetector, VAD_CHUNK, VAD_RATE};
 use crate::checks::{AudioChunk, Check, CheckKind, CheckReport, Ending, FrameCtx, Prompt, Reason, Status};
 use crate::engine::Engine;
-pub use sync::SyncEstimate;
+pub use sync::{SpanAlignment, SyncEstimate};
 
 /// Length of one voice-model chunk (µs).
 const CHUNK_US: i64 = VAD_CHUNK as i64 * 1_000_000 / VAD_RATE as i64;
@@ -61,6 +61,12 @@ pub struct LipThresholds {
     /// taken from the standard, not fitted to our clips: a mouth opens before its sound
     /// starts, so the window leans toward a late voice.
     pub max_voice_lag_ms: i64,
+    /// The voice's speech span must line up with the mouth's movement at the synchrony
+    /// offset ([`SpanAlignment`]): correlation there at least this ...
+    pub min_span_alignment: f32,
+    /// ... and at least this share of its best over all offsets (the syllable rhythm's
+    /// offset must be the span's too, not a period away from it).
+    pub min_span_share_of_best: f32,
     /// The check decides once the voice has been silent this long after enough speech.
     pub end_silence_ms: i64,
 }
@@ -80,6 +86,8 @@ impl Default for LipThresholds {
             min_sync: 0.3,
             max_voice_lead_ms: 90,
             max_voice_lag_ms: 185,
+            min_span_alignment: 0.3,
+            min_span_share_of_best: 0.85,
             end_silence_ms: 1_200,
         }
     }
@@ -111,6 +119,8 @@ pub struct LipReport {
     pub silence_motion: Option<f32>,
     /// Lip-voice synchrony.
     pub sync: Option<SyncEstimate>,
+    /// The speech span against the mouth's movement (computed when `sync` is).
+    pub span: Option<SpanAlignment>,
     /// Whether the check passed.
     pub passed: bool,
     /// Why not.
@@ -231,6 +241,7 @@ fn analyse(
         mouth_range: None,
         silence_motion: None,
         sync: None,
+        span: None,
         passed: false,
         reason: None,
     };
@@ -263,6 +274,7 @@ fn analyse(
     }
     r.silence_motion = silence_motion(frames, &in_speech, |t| !near_speech(t, SILENCE_MARGIN_US));
     r.sync = sync::estimate(frames, &in_speech, audio, audio_t0);
+    r.span = r.sync.and_then(|s| sync::span_alignment(frames, chunks, chunk_us, s.offset_ms));
     let span_ms = r.speech_span_us.map_or(0, |(a, b)| (b - a) / 1000);
     let reason = if vad_error {
         Some(Reason::EngineError)
@@ -282,8 +294,14 @@ fn analyse(
                 if s.correlation >= th.min_sync
                     && (-th.max_voice_lead_ms..=th.max_voice_lag_ms).contains(&s.offset_ms) =>
             {
-                // In step where the voice speaks: the mouth must also rest where it does not.
-                r.silence_motion.is_some_and(|m| m > th.max_silence_motion).then_some(Reason::LipOutOfSync)
+                // In step where the voice speaks: the mouth must also rest where it does
+                // not, and the voice's span must line up with the mouth's at this offset.
+                let restless = r.silence_motion.is_some_and(|m| m > th.max_silence_motion);
+                // (Not judged without a span to compare: speech over every frame.)
+                let span_off = r.span.is_some_and(|a| {
+                    a.at_sync_offset < th.min_span_alignment || a.at_sync_offset < th.min_span_share_of_best * a.best
+                });
+                (restless || span_off).then_some(Reason::LipOutOfSync)
             }
             Some(s) if s.correlation >= th.min_sync => Some(Reason::LipOutOfSync),
             _ => Some(Reason::LipVoiceNotFromFace),

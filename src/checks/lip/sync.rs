@@ -108,19 +108,10 @@ fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
     (saa > 1e-12 && sbb > 1e-12).then(|| sab / (saa * sbb).sqrt())
 }
 
-/// Synchrony of the mouth (`(t_us, aperture)` per frame, `None` without a face) with the
-/// audio (16 kHz from `audio_t0_us`), over the frames `in_speech` marks.
-/// `None` with fewer than 10 usable frames or a flat signal.
-pub(crate) fn estimate(
-    mouth: &[(i64, Option<f32>)],
-    in_speech: &[bool],
-    audio: &[f32],
-    audio_t0_us: i64,
-) -> Option<SyncEstimate> {
-    if mouth.len() < 10 || audio.len() < 10 * ENV_HOP {
-        return None;
-    }
-    // Fill frames without a face from their neighbours.
+/// The frames' times, their apertures with frames without a face filled from their
+/// neighbours (linear in time), and the median frame interval (s). `None` with fewer
+/// than 10 frames with a face.
+fn filled(mouth: &[(i64, Option<f32>)]) -> Option<(Vec<i64>, Vec<f64>, f64)> {
     let known: Vec<(i64, f64)> = mouth.iter().filter_map(|(t, m)| m.map(|m| (*t, m as f64))).collect();
     if known.len() < 10 {
         return None;
@@ -141,6 +132,22 @@ pub(crate) fn estimate(
     let mut dts: Vec<i64> = ts.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0).collect();
     dts.sort_unstable();
     let dt_s = dts.get(dts.len() / 2).copied().unwrap_or(33_333) as f64 / 1e6;
+    Some((ts, m, dt_s))
+}
+
+/// Synchrony of the mouth (`(t_us, aperture)` per frame, `None` without a face) with the
+/// audio (16 kHz from `audio_t0_us`), over the frames `in_speech` marks.
+/// `None` with fewer than 10 usable frames or a flat signal.
+pub(crate) fn estimate(
+    mouth: &[(i64, Option<f32>)],
+    in_speech: &[bool],
+    audio: &[f32],
+    audio_t0_us: i64,
+) -> Option<SyncEstimate> {
+    if mouth.len() < 10 || audio.len() < 10 * ENV_HOP {
+        return None;
+    }
+    let (ts, m, dt_s) = filled(mouth)?;
     let md = detrend(&m, dt_s);
     let env = detrend(&envelope(audio), ENV_HOP as f64 / 16_000.0);
     // Envelope value at a time (µs), linear between its 10 ms points.
@@ -174,6 +181,89 @@ pub(crate) fn estimate(
     rs.sort_by(f64::total_cmp);
     let median = rs[rs.len() / 2];
     Some(SyncEstimate { offset_ms, correlation: best as f32, confidence: (best - median) as f32, frames: used.len() })
+}
+
+/// How well the voice's speech span lines up with the mouth's movement: the correlation,
+/// over every frame, of the mouth's speed (smoothed over [`SPAN_SMOOTH_S`]) with the
+/// voice model's speech activity (1 in a speech chunk, 0 elsewhere, linear between chunk
+/// centres) at audio offsets of -800..+800 ms.
+///
+/// The syllable-level estimate ([`estimate`]) can lock onto the wrong period of a
+/// rhythmic sentence (syllables every 250-350 ms): a voice shifted by 400 ms, or another
+/// reading of the same length, finds a peak inside the offset window. The span has no
+/// such period: where the voice starts, pauses and stops, the mouth starts, rests and
+/// stops, so at the true offset this correlation is at or near its best.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SpanAlignment {
+    /// Correlation at the synchrony estimate's offset.
+    pub at_sync_offset: f32,
+    /// Best correlation over all offsets ...
+    pub best: f32,
+    /// ... and its offset (ms; positive: the voice later).
+    pub best_offset_ms: i64,
+}
+
+/// Smoothing of the mouth's speed for [`span_alignment`] (s): about a syllable.
+pub const SPAN_SMOOTH_S: f64 = 0.15;
+/// Offsets [`span_alignment`] searches (ms).
+const SPAN_MAX_OFFSET_MS: i64 = 800;
+
+/// [`SpanAlignment`] of the mouth (as for [`estimate`]) with the speech chunks
+/// (`(start µs, is speech)`, each `chunk_us` long) at `sync_offset_ms`. `None` with fewer
+/// than 10 frames with a face, no speech or no movement.
+pub(crate) fn span_alignment(
+    mouth: &[(i64, Option<f32>)],
+    chunks: &[(i64, bool)],
+    chunk_us: i64,
+    sync_offset_ms: i64,
+) -> Option<SpanAlignment> {
+    let (ts, m, dt_s) = filled(mouth)?;
+    if ts.len() < 10 || !chunks.iter().any(|c| c.1) {
+        return None;
+    }
+    // Speed by central differences (one-sided at the ends), per second.
+    let n = ts.len();
+    let speed: Vec<f64> = (0..n)
+        .map(|i| {
+            let (a, b) = (i.saturating_sub(1), (i + 1).min(n - 1));
+            let dt = (ts[b] - ts[a]) as f64 / 1e6;
+            if dt > 0.0 {
+                (m[b] - m[a]).abs() / dt
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let k = ((SPAN_SMOOTH_S / dt_s).round() as usize).max(1) | 1;
+    let speed = moving_mean(&speed, k);
+    // Speech activity at a time (µs): linear between chunk centres, 0 outside the chunks.
+    let centres: Vec<(i64, f64)> = chunks.iter().map(|(t, s)| (t + chunk_us / 2, f64::from(u8::from(*s)))).collect();
+    let activity = |t: i64| -> f64 {
+        let (first, last) = (centres[0], centres[centres.len() - 1]);
+        if t < first.0 || t > last.0 {
+            return 0.0;
+        }
+        match centres.binary_search_by_key(&t, |c| c.0) {
+            Ok(i) => centres[i].1,
+            Err(i) => {
+                let (a, b) = (centres[i - 1], centres[i]);
+                a.1 + (b.1 - a.1) * (t - a.0) as f64 / (b.0 - a.0).max(1) as f64
+            }
+        }
+    };
+    let mut curve = Vec::new();
+    let mut off = -SPAN_MAX_OFFSET_MS;
+    while off <= SPAN_MAX_OFFSET_MS {
+        let s: Vec<f64> = ts.iter().map(|t| activity(t + off * 1000)).collect();
+        if let Some(r) = pearson(&speed, &s) {
+            curve.push((off, r));
+        }
+        off += OFFSET_STEP_MS;
+    }
+    let &(best_offset_ms, best) = curve.iter().max_by(|x, y| x.1.total_cmp(&y.1))?;
+    // The sync offset is on the same 20 ms grid; take the nearest point if it is not.
+    let &(_, at) = curve.iter().min_by_key(|c| (c.0 - sync_offset_ms).abs())?;
+    Some(SpanAlignment { at_sync_offset: at as f32, best: best as f32, best_offset_ms })
 }
 
 #[cfg(test)]
@@ -222,6 +312,36 @@ mod tests {
         let pass = |x: &[f32]| rms(&band_pass(x, F2_BAND_HZ.0, F2_BAND_HZ.1)) / rms(x);
         assert!(pass(&mid) > 0.9, "{}", pass(&mid));
         assert!(pass(&low) < 0.05 && pass(&high) < 0.1, "{} {}", pass(&low), pass(&high));
+    }
+
+    /// Speech chunks (32 ms) over the talk's syllables, `delay_ms` later.
+    fn speech(delay_ms: i64) -> Vec<(i64, bool)> {
+        (0..156)
+            .map(|k| {
+                let t = k as i64 * 32_000;
+                let s = (t + 16_000 - delay_ms * 1000) as f64 / 1e6;
+                (t, s > 0.2 && s < 3.55)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_speech_span_lines_up_with_the_mouth_only_at_its_own_offset() {
+        let (mouth, _) = talk(0);
+        let a = span_alignment(&mouth, &speech(0), 32_000, 0).unwrap();
+        assert!(a.best_offset_ms.abs() <= 60, "{a:?}");
+        assert!(a.at_sync_offset > 0.5 && a.at_sync_offset >= 0.95 * a.best, "{a:?}");
+        // The voice's span 500 ms late: it lines up at +500, and at 0 falls well short.
+        let late = span_alignment(&mouth, &speech(500), 32_000, 0).unwrap();
+        assert!((late.best_offset_ms - 500).abs() <= 60, "{late:?}");
+        assert!(late.at_sync_offset < 0.8 * late.best, "{late:?}");
+        // Asked at the right offset, it is the best again.
+        let right = span_alignment(&mouth, &speech(500), 32_000, 500).unwrap();
+        assert!(right.at_sync_offset >= 0.95 * right.best, "{right:?}");
+        // No speech, or a still mouth: nothing to compare.
+        assert!(span_alignment(&mouth, &[(0, false), (32_000, false)], 32_000, 0).is_none());
+        let still: Vec<(i64, Option<f32>)> = mouth.iter().map(|(t, _)| (*t, Some(0.1))).collect();
+        assert!(span_alignment(&still, &speech(0), 32_000, 0).is_none());
     }
 
     #[test]

@@ -101,6 +101,22 @@ fn a_mouth_that_goes_on_talking_in_silence_is_not_the_voice_s() {
     assert!(r.silence_motion.is_some_and(|m| m > 0.5), "{r:?}");
 }
 
+#[test]
+fn a_voice_whose_span_is_not_the_mouth_s_is_out_of_sync() {
+    // The envelope in step with the mouth (as a rhythmic sentence can be a period off),
+    // but the voice model hears the speech 500 ms later than the mouth moves.
+    let f = frames(None, true);
+    let r = decide(&chunks(500, true), &audio(0, 0.3), &f);
+    let s = r.sync.expect("sync");
+    assert!(s.correlation >= 0.3 && (-90..=185).contains(&s.offset_ms), "sync passes on its own: {s:?}");
+    let a = r.span.expect("span");
+    assert!(a.at_sync_offset < 0.85 * a.best && (a.best_offset_ms - 500).abs() <= 100, "{a:?}");
+    assert_eq!(r.reason, Some(Reason::LipOutOfSync), "{r:?}");
+    // In step, the span lines up at the sync offset.
+    let ok = decide(&chunks(0, true), &audio(0, 0.3), &f);
+    assert!(ok.passed && ok.span.is_some_and(|a| a.at_sync_offset >= 0.95 * a.best), "{ok:?}");
+}
+
 fn chunk(samples: &[f32], t_us: i64) -> AudioChunk<'_> {
     AudioChunk { samples, sample_rate: 16_000, t_us }
 }
