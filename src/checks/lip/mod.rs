@@ -189,14 +189,10 @@ impl LipCheck {
         }
     }
 
-    /// Speech chunks: (start µs, is speech).
-    fn chunks(&self) -> Vec<(i64, bool)> {
+    /// Voice chunks: (start µs, speech probability).
+    fn chunks(&self) -> Vec<(i64, f32)> {
         let (Some(vad), Some(t0)) = (&self.vad, self.audio_t0) else { return Vec::new() };
-        vad.probabilities()
-            .iter()
-            .enumerate()
-            .map(|(k, p)| (t0 + k as i64 * CHUNK_US, *p >= self.th.voice_probability))
-            .collect()
+        vad.probabilities().iter().enumerate().map(|(k, p)| (t0 + k as i64 * CHUNK_US, *p)).collect()
     }
 
     fn decide(&mut self) -> Status {
@@ -218,18 +214,19 @@ impl LipCheck {
     }
 }
 
-/// The decision from the voice chunks, the audio and the mouth per frame.
+/// The decision from the voice chunks (start, speech probability), the audio and the
+/// mouth per frame.
 fn analyse(
     code: &str,
     th: &LipThresholds,
-    chunks: &[(i64, bool)],
+    chunks: &[(i64, f32)],
     audio: &[f32],
     audio_t0: i64,
     frames: &[(i64, Option<f32>)],
     vad_error: bool,
 ) -> LipReport {
     let chunk_us = CHUNK_US;
-    let speech: Vec<i64> = chunks.iter().filter(|c| c.1).map(|c| c.0).collect();
+    let speech: Vec<i64> = chunks.iter().filter(|c| c.1 >= th.voice_probability).map(|c| c.0).collect();
     let mut r = LipReport {
         code: code.to_string(),
         audio_ms: audio.len() as i64 * 1000 / VAD_RATE as i64,

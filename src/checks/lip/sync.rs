@@ -185,8 +185,10 @@ pub(crate) fn estimate(
 
 /// How well the voice's speech span lines up with the mouth's movement: the correlation,
 /// over every frame, of the mouth's speed (smoothed over [`SPAN_SMOOTH_S`]) with the
-/// voice model's speech activity (1 in a speech chunk, 0 elsewhere, linear between chunk
-/// centres) at audio offsets of -800..+800 ms.
+/// voice model's speech probability (per 32 ms chunk, linear between chunk centres, 0
+/// outside the audio) at audio offsets of -800..+800 ms. The probability rather than
+/// speech / not speech: speech the model half hears (a voice under music) still counts
+/// in part.
 ///
 /// The syllable-level estimate ([`estimate`]) can lock onto the wrong period of a
 /// rhythmic sentence (syllables every 250-350 ms): a voice shifted by 400 ms, or another
@@ -208,17 +210,17 @@ pub const SPAN_SMOOTH_S: f64 = 0.15;
 /// Offsets [`span_alignment`] searches (ms).
 const SPAN_MAX_OFFSET_MS: i64 = 800;
 
-/// [`SpanAlignment`] of the mouth (as for [`estimate`]) with the speech chunks
-/// (`(start µs, is speech)`, each `chunk_us` long) at `sync_offset_ms`. `None` with fewer
-/// than 10 frames with a face, no speech or no movement.
+/// [`SpanAlignment`] of the mouth (as for [`estimate`]) with the voice chunks
+/// (`(start µs, speech probability)`, each `chunk_us` long) at `sync_offset_ms`. `None`
+/// with fewer than 10 frames with a face, no chunks, or no change in either signal.
 pub(crate) fn span_alignment(
     mouth: &[(i64, Option<f32>)],
-    chunks: &[(i64, bool)],
+    chunks: &[(i64, f32)],
     chunk_us: i64,
     sync_offset_ms: i64,
 ) -> Option<SpanAlignment> {
     let (ts, m, dt_s) = filled(mouth)?;
-    if ts.len() < 10 || !chunks.iter().any(|c| c.1) {
+    if ts.len() < 10 || chunks.is_empty() {
         return None;
     }
     // Speed by central differences (one-sided at the ends), per second.
@@ -236,8 +238,8 @@ pub(crate) fn span_alignment(
         .collect();
     let k = ((SPAN_SMOOTH_S / dt_s).round() as usize).max(1) | 1;
     let speed = moving_mean(&speed, k);
-    // Speech activity at a time (µs): linear between chunk centres, 0 outside the chunks.
-    let centres: Vec<(i64, f64)> = chunks.iter().map(|(t, s)| (t + chunk_us / 2, f64::from(u8::from(*s)))).collect();
+    // Speech probability at a time (µs): linear between chunk centres, 0 outside the chunks.
+    let centres: Vec<(i64, f64)> = chunks.iter().map(|(t, p)| (t + chunk_us / 2, f64::from(*p))).collect();
     let activity = |t: i64| -> f64 {
         let (first, last) = (centres[0], centres[centres.len() - 1]);
         if t < first.0 || t > last.0 {
@@ -314,13 +316,14 @@ mod tests {
         assert!(pass(&low) < 0.05 && pass(&high) < 0.1, "{} {}", pass(&low), pass(&high));
     }
 
-    /// Speech chunks (32 ms) over the talk's syllables, `delay_ms` later.
-    fn speech(delay_ms: i64) -> Vec<(i64, bool)> {
+    /// Voice chunks (32 ms): speech probability 0.9 over the talk's syllables,
+    /// `delay_ms` later, 0.05 elsewhere.
+    fn speech(delay_ms: i64) -> Vec<(i64, f32)> {
         (0..156)
             .map(|k| {
                 let t = k as i64 * 32_000;
                 let s = (t + 16_000 - delay_ms * 1000) as f64 / 1e6;
-                (t, s > 0.2 && s < 3.55)
+                (t, if s > 0.2 && s < 3.55 { 0.9 } else { 0.05 })
             })
             .collect()
     }
@@ -338,8 +341,10 @@ mod tests {
         // Asked at the right offset, it is the best again.
         let right = span_alignment(&mouth, &speech(500), 32_000, 500).unwrap();
         assert!(right.at_sync_offset >= 0.95 * right.best, "{right:?}");
-        // No speech, or a still mouth: nothing to compare.
-        assert!(span_alignment(&mouth, &[(0, false), (32_000, false)], 32_000, 0).is_none());
+        // No voice chunks, flat speech activity, or a still mouth: nothing to compare.
+        assert!(span_alignment(&mouth, &[], 32_000, 0).is_none());
+        let flat: Vec<(i64, f32)> = (0..320).map(|k| (k * 32_000 - 2_000_000, 0.05)).collect();
+        assert!(span_alignment(&mouth, &flat, 32_000, 0).is_none());
         let still: Vec<(i64, Option<f32>)> = mouth.iter().map(|(t, _)| (*t, Some(0.1))).collect();
         assert!(span_alignment(&still, &speech(0), 32_000, 0).is_none());
     }

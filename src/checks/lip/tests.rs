@@ -30,18 +30,19 @@ fn audio(delay_ms: i64, gain: f64) -> Vec<f32> {
         .collect()
 }
 
-/// Speech chunks where the voice is (as the voice model would mark them).
-fn chunks(delay_ms: i64, voiced: bool) -> Vec<(i64, bool)> {
+/// Voice chunks: speech probability 0.9 where the voice is, 0.05 elsewhere (as the voice
+/// model would score them).
+fn chunks(delay_ms: i64, voiced: bool) -> Vec<(i64, f32)> {
     (0..156)
         .map(|k| {
             let t = k as i64 * 32_000;
             let s = (t as f64 + 16_000.0) / 1e6 - delay_ms as f64 / 1e3;
-            (t, voiced && s > 0.2 && s < 3.55)
+            (t, if voiced && s > 0.2 && s < 3.55 { 0.9 } else { 0.05 })
         })
         .collect()
 }
 
-fn decide(ch: &[(i64, bool)], a: &[f32], f: &[(i64, Option<f32>)]) -> LipReport {
+fn decide(ch: &[(i64, f32)], a: &[f32], f: &[(i64, Option<f32>)]) -> LipReport {
     analyse("7294", &LipThresholds::default(), ch, a, 0, f, false)
 }
 
@@ -59,9 +60,11 @@ fn each_failure_has_its_reason() {
     let (f, a) = (frames(None, true), audio(0, 0.3));
     assert_eq!(decide(&chunks(0, false), &vec![0.0; a.len()], &f).reason, Some(Reason::LipVoiceDetect));
     assert_eq!(decide(&chunks(0, true), &audio(0, 0.001), &f).reason, Some(Reason::LipVoiceLow));
-    let short: Vec<(i64, bool)> = chunks(0, true).into_iter().map(|(t, s)| (t, s && t < 500_000)).collect();
+    let short: Vec<(i64, f32)> =
+        chunks(0, true).into_iter().map(|(t, p)| (t, if t < 500_000 { p } else { 0.05 })).collect();
     assert_eq!(decide(&short, &a, &f).reason, Some(Reason::LipVoiceDetect), "under 0.5 s of speech");
-    let gappy: Vec<(i64, bool)> = chunks(0, true).into_iter().map(|(t, s)| (t, s && (t / 32_000) % 12 < 5)).collect();
+    let gappy: Vec<(i64, f32)> =
+        chunks(0, true).into_iter().map(|(t, p)| (t, if (t / 32_000) % 12 < 5 { p } else { 0.05 })).collect();
     assert_eq!(decide(&gappy, &a, &f).reason, Some(Reason::LipSizeError), "nine bursts are not four digits");
     assert_eq!(decide(&chunks(0, true), &a, &frames(None, false)).reason, Some(Reason::LipFaceIncomplete));
     assert_eq!(decide(&chunks(0, true), &a, &frames(Some(0.02), true)).reason, Some(Reason::LipMoveSmall));
