@@ -294,7 +294,8 @@ fn analyse(
                 // In step where the voice speaks: the mouth must also rest where it does
                 // not, and the voice's span must line up with the mouth's at this offset.
                 let restless = r.silence_motion.is_some_and(|m| m > th.max_silence_motion);
-                // (Not judged without a span to compare: speech over every frame.)
+                // (Not judged without a span to compare: a voice model whose probability
+                // never changes over the session.)
                 let span_off = r.span.is_some_and(|a| {
                     a.at_sync_offset < th.min_span_alignment || a.at_sync_offset < th.min_span_share_of_best * a.best
                 });
