@@ -220,7 +220,7 @@ pub(crate) fn span_alignment(
     sync_offset_ms: i64,
 ) -> Option<SpanAlignment> {
     let (ts, m, dt_s) = filled(mouth)?;
-    if ts.len() < 10 || chunks.is_empty() {
+    if chunks.is_empty() {
         return None;
     }
     // Speed by central differences (one-sided at the ends), per second.
@@ -253,15 +253,13 @@ pub(crate) fn span_alignment(
             }
         }
     };
-    let mut curve = Vec::new();
-    let mut off = -SPAN_MAX_OFFSET_MS;
-    while off <= SPAN_MAX_OFFSET_MS {
-        let s: Vec<f64> = ts.iter().map(|t| activity(t + off * 1000)).collect();
-        if let Some(r) = pearson(&speed, &s) {
-            curve.push((off, r));
-        }
-        off += OFFSET_STEP_MS;
-    }
+    let curve: Vec<(i64, f64)> = (-SPAN_MAX_OFFSET_MS..=SPAN_MAX_OFFSET_MS)
+        .step_by(OFFSET_STEP_MS as usize)
+        .filter_map(|off| {
+            let s: Vec<f64> = ts.iter().map(|t| activity(t + off * 1000)).collect();
+            pearson(&speed, &s).map(|r| (off, r))
+        })
+        .collect();
     let &(best_offset_ms, best) = curve.iter().max_by(|x, y| x.1.total_cmp(&y.1))?;
     // The sync offset is on the same 20 ms grid; take the nearest point if it is not.
     let &(_, at) = curve.iter().min_by_key(|c| (c.0 - sync_offset_ms).abs())?;
